@@ -1,0 +1,1 @@
+"""torch.nn.functional: stateless layers written on the public Tensor API."""

@@ -1,0 +1,1 @@
+"""Op families; each module attaches its ops to Tensor as methods."""

@@ -1,0 +1,2 @@
+"""Sorting, selection and set ops: sort, argsort, topk, kthvalue, unique ..."""
+__all__ = []

@@ -1,0 +1,1 @@
+"""The conformance suite: op cases checked against torch on every backend."""
