@@ -38,8 +38,9 @@ class IndexOutOfRange(RustorchError, IndexError):
     """An index or dim outside a tensor's bounds."""
 
 
-class InvalidArgument(RustorchError, ValueError):
-    """A value an argument cannot take (negative size, bad mode string ...)."""
+class InvalidArgument(RustorchError, ValueError, RuntimeError):
+    """A value an argument cannot take (negative size, bad mode string ...).
+    torch raises RuntimeError or ValueError for these; this is both."""
 
 
 class InvalidType(RustorchError, TypeError):

@@ -77,7 +77,7 @@ def _complex_fmt(values):
 
     def f(v):
         sign = "+" if v.imag >= 0 or math.isnan(v.imag) else "-"
-        return f"{re.format(v.real)}{sign}{im._fmt(abs(v.imag)).ljust(im.width)}j"
+        return f"{re._fmt(v.real)}{sign}{im._fmt(abs(v.imag))}j"
     return f
 
 
@@ -134,8 +134,8 @@ def tensor_repr(t):
         f = _Formatter(flat, dtype)
         fmt = f.format
     prefix = "tensor("
-    if numel == 0 and t.ndim > 0:
-        body = "[]" if t.ndim == 1 else _render(values, fmt, len(prefix), PRINT_OPTS["linewidth"])
+    if numel == 0:
+        body = "[]"
     else:
         body = _render(values, fmt, len(prefix), PRINT_OPTS["linewidth"])
     suffix = []

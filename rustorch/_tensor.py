@@ -14,7 +14,7 @@ _new = object.__new__
 
 class Tensor:
     __slots__ = ("_data", "_b", "_rg", "_grad", "grad_fn", "_out_nr", "_version",
-                 "_base", "_view_fn", "_accum", "_hooks", "_post_acc_hooks",
+                 "_base", "_view_fn", "_view_ver", "_accum", "_hooks", "_post_acc_hooks",
                  "_retains_grad", "_inference", "__weakref__", "__dict__")
 
     def __new__(cls, *args, **kwargs):
@@ -70,6 +70,8 @@ class Tensor:
         return self._b.storage_offset(self._data) if hasattr(self._b, "storage_offset") else 0
 
     def is_contiguous(self, memory_format=None):
+        if 0 in self._data.shape:  # like torch: an empty tensor is contiguous
+            return True
         return self._b.is_contiguous(self._data)
 
     @property
@@ -97,6 +99,9 @@ class Tensor:
     # ------------------------------------------------------------ autograd fields
     @property
     def requires_grad(self):
+        if self._base is not None and self._view_ver != self._version[0]:
+            from .autograd.graph import refresh_view  # the base changed in place
+            refresh_view(self)
         return self._rg
 
     @requires_grad.setter
@@ -246,6 +251,7 @@ class Tensor:
         t._version = self._version
         t._base = None
         t._view_fn = None
+        t._view_ver = 0
         t._accum = None
         t._hooks = None
         t._post_acc_hooks = None
@@ -382,6 +388,7 @@ def make(data, b):
     t._version = [0]
     t._base = None
     t._view_fn = None
+    t._view_ver = 0
     t._accum = None
     t._hooks = None
     t._post_acc_hooks = None

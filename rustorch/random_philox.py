@@ -38,9 +38,15 @@ def philox_words_xp(xp, seed, offset, n):
 
 
 def philox_block(seed, counter):
-    """Reference scalar Philox4x32-10 (for tests and tiny backends)."""
-    c0, c1, c2, c3 = counter & MASK32, counter >> 32 & MASK32, 0, 0
-    k0, k1 = seed & MASK32, seed >> 32 & MASK32
+    """Reference scalar Philox4x32-10 of block ``counter`` under ``seed``."""
+    return philox4x32((counter & MASK32, counter >> 32 & MASK32, 0, 0),
+                      (seed & MASK32, seed >> 32 & MASK32))
+
+
+def philox4x32(counter, key):
+    """Philox4x32-10 of a 4-word counter and 2-word key (Random123's definition)."""
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
     for _ in range(10):
         p0, p1 = c0 * M0, c2 * M1
         c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & MASK32, (p0 >> 32) ^ c3 ^ k1, p0 & MASK32

@@ -42,6 +42,8 @@ def _stealable(g):
 
 def _accumulate_into_leaf(node, g, create_graph):
     leaf = node.variable
+    if leaf is None:  # the leaf is gone; nobody can read its gradient
+        return
     hooks = leaf._hooks
     if hooks:
         for h in list(hooks):
@@ -58,10 +60,11 @@ def _accumulate_into_leaf(node, g, create_graph):
             leaf._grad = g
         else:
             leaf._grad = g.detach().clone()
-    elif create_graph or STATE.enabled or not _stealable(old):
+    elif create_graph or STATE.enabled or not old._b.is_writable(old._data) \
+            or old._base is not None:
         leaf._grad = old + g
     else:
-        old.add_(g)
+        old.add_(g)  # in place, like torch: earlier references to .grad see the sum
     post = leaf._post_acc_hooks
     if post:
         for h in list(post):
@@ -182,34 +185,40 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
 
 
 def _release_deps(node, deps, ready, buffers):
-    """A node no gradient reached: its inputs lose one dependency."""
-    for e in node.next_functions:
-        if e is None:
-            continue
-        nxt = e[0]
-        deps[nxt] -= 1
-        if deps[nxt] == 0:
-            if nxt in buffers:
-                ready.append(nxt)
-            else:
-                _release_deps(nxt, deps, ready, buffers)
+    """A node no gradient reached: its inputs lose one dependency each, and
+    so on down the graph (iteratively: graphs can be very deep)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        for e in n.next_functions:
+            if e is None:
+                continue
+            nxt = e[0]
+            deps[nxt] -= 1
+            if deps[nxt] == 0:
+                if nxt in buffers:
+                    ready.append(nxt)
+                else:
+                    stack.append(nxt)
 
 
 def _nodes_leading_to(targets, seen):
     """Nodes from which some target node is reachable (the part of the graph
-    autograd.grad has to run)."""
-    memo = {}
-
-    def leads(n):
-        r = memo.get(n)
-        if r is not None:
-            return r
-        memo[n] = False
-        r = n in targets or any(e is not None and leads(e[0]) for e in n.next_functions)
-        memo[n] = r
-        return r
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
-    return {n for n in seen if leads(n)}
+    autograd.grad has to run): reverse reachability from the targets."""
+    parents = {}
+    for n in seen:
+        for e in n.next_functions:
+            if e is not None:
+                parents.setdefault(e[0], []).append(n)
+    out = set()
+    stack = [t for t in targets if t in seen]
+    while stack:
+        n = stack.pop()
+        if n in out:
+            continue
+        out.add(n)
+        stack.extend(parents.get(n, ()))
+    return out
 
 
 def _apply_node(node, buf):

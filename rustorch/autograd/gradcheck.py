@@ -10,33 +10,49 @@ def _as_tuple(x):
     return x if isinstance(x, tuple) else (x,)
 
 
+def _indices(shape):
+    idx = [()]
+    for n in shape:
+        idx = [i + (k,) for i in idx for k in range(n)]
+    return idx
+
+
+def _set(x, index, value):
+    from .. import no_grad
+    with no_grad():
+        x.detach()[index] = value
+
+
 def _jacobians(fn, inputs, eps):
-    """Numerical and analytical Jacobians, one (out_numel x in_numel) list per
+    """Numerical and analytical Jacobians, one (out_numel x in_numel) table per
     (output, differentiable input) pair."""
-    from .. import no_grad, zeros_like
+    from .. import zeros_like
     from .engine import run_backward
     diff = [i for i, t in enumerate(inputs) if hasattr(t, "_rg") and t._rg]
-    outs = _as_tuple(fn(*inputs))
+    n_outs = len(_as_tuple(fn(*inputs)))
     results = []
-    for oi, out in enumerate(outs):
-        if not hasattr(out, "_rg") or out.dtype.category < 2:
-            continue
-        n_out = out.numel()
+    for oi in range(n_outs):
         for ii in diff:
             x = inputs[ii]
-            n_in = x.numel()
-            numerical = [[0.0] * n_in for _ in range(n_out)]
-            flat = x.detach().reshape(-1)
-            for j in range(n_in):
-                orig = flat[j].item()
-                with no_grad():
-                    flat[j] = orig + eps
-                    plus = _as_tuple(fn(*inputs))[oi].detach().reshape(-1).tolist()
-                    flat[j] = orig - eps
-                    minus = _as_tuple(fn(*inputs))[oi].detach().reshape(-1).tolist()
-                    flat[j] = orig
-                for k in range(n_out):
-                    numerical[k][j] = (plus[k] - minus[k]) / (2 * eps)
+            # numerical: central differences, one input element at a time
+            columns = []
+            for index in _indices(tuple(x.shape)):
+                orig = x.detach()[index].item()
+                _set(x, index, orig + eps)
+                plus = _as_tuple(fn(*inputs))[oi]
+                _set(x, index, orig - eps)
+                minus = _as_tuple(fn(*inputs))[oi]
+                _set(x, index, orig)
+                if not hasattr(plus, "_rg") or plus.dtype.category < 2:
+                    columns = None
+                    break
+                p, q = plus.detach().reshape(-1).tolist(), minus.detach().reshape(-1).tolist()
+                columns.append([(a - b) / (2 * eps) for a, b in zip(p, q)])
+            if columns is None:
+                continue
+            out = _as_tuple(fn(*inputs))[oi]      # a fresh graph after the perturbations
+            n_out, n_in = out.numel(), len(columns)
+            numerical = [[columns[j][k] for j in range(n_in)] for k in range(n_out)]
             analytical = [[0.0] * n_in for _ in range(n_out)]
             if out.requires_grad:
                 for k in range(n_out):
@@ -45,8 +61,7 @@ def _jacobians(fn, inputs, eps):
                     got = run_backward([out], [g.reshape(out.shape)], retain_graph=True,
                                        inputs=[x], allow_unused=True, accumulate=False)[0]
                     if got is not None:
-                        row = got.reshape(-1).tolist()
-                        analytical[k] = row
+                        analytical[k] = got.reshape(-1).tolist()
             results.append((oi, ii, numerical, analytical))
     return results
 

@@ -68,12 +68,17 @@ class Node:
 
 
 class AccumulateGrad(Node):
-    """Sink node of a leaf tensor: adds the incoming gradient to ``leaf.grad``."""
-    __slots__ = ("variable",)
+    """Sink node of a leaf tensor: adds the incoming gradient to ``leaf.grad``.
+    The leaf owns its node; the node refers back weakly (no reference cycle)."""
+    __slots__ = ("_variable",)
 
     def __init__(self, variable):
         self._init_node(())
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        return self._variable()
 
     def name(self):
         return "AccumulateGrad"
@@ -86,11 +91,20 @@ class OpNode(Node):
     __slots__ = ("_name", "fn", "saved", "versions", "ctx", "_out_ref", "_out_version")
 
     def __init__(self, name, fn, next_functions, saved, ctx):
-        self._init_node(next_functions)
+        # _init_node inlined: this runs once per recorded op
+        self.next_functions = next_functions
+        self._pre_hooks = None
+        self._post_hooks = None
+        self._freed = False
+        self.metadata = None
+        self._trace = traceback.format_stack()[:-3] if STATE.anomaly else None
         self._name = name
         self.fn = fn
         self.saved = saved
-        self.versions = tuple(t._version[0] for t in saved) if saved else ()
+        if not saved:
+            self.versions = ()
+        else:
+            self.versions = tuple(-1 if t is None else t._version[0] for t in saved)
         self.ctx = ctx
         self._out_ref = None
 
@@ -99,7 +113,7 @@ class OpNode(Node):
 
     def unpack(self):
         """The saved tensors, after checking nobody modified them in place."""
-        if self._freed:
+        if self._freed and self.versions:
             raise AutogradError(
                 "Trying to backward through the graph a second time (or directly access "
                 "saved tensors after they have already been freed). Saved intermediate "
@@ -108,7 +122,7 @@ class OpNode(Node):
                 "second time or if you need to access saved tensors after calling backward.")
         out = []
         for i, (t, v) in enumerate(zip(self.saved, self.versions)):
-            if t._version[0] != v:
+            if t is not None and t._version[0] != v:
                 raise AutogradError(
                     "one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: [{t._b.name} {t.dtype.name} "
@@ -121,8 +135,14 @@ class OpNode(Node):
         """The op's own output as saved (for formulas like exp' = exp); inside a
         create_graph backward it is connected to this node again."""
         a = self._out_ref
-        if self._freed or a is None:
-            self.unpack()  # raises the "backward twice" error
+        if a is None:
+            if self._freed:
+                raise AutogradError(
+                    "Trying to backward through the graph a second time (or directly access "
+                    "saved tensors after they have already been freed). Saved intermediate "
+                    "values of the graph are freed when you call .backward() or autograd.grad(). "
+                    "Specify retain_graph=True if you need to backward through the graph a "
+                    "second time or if you need to access saved tensors after calling backward.")
             raise AutogradError(f"{self._name} did not save its output")
         if a._version[0] != self._out_version:
             raise AutogradError(
@@ -144,22 +164,39 @@ class OpNode(Node):
         return self.fn(self, grads[0])
 
     def release(self):
+        # free the saved tensors; keep ctx (shapes, dims) so nodes that saved
+        # nothing can run again, as in torch
         self.saved = ()
-        self.ctx = None
         self._out_ref = None
         self._freed = True
 
 
 def edge_of(t):
     """The graph edge a tensor contributes as an input, or None."""
+    if t._base is not None and t._view_ver != t._version[0]:
+        refresh_view(t)
     if not t._rg:
         return None
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._out_nr)
-    ref = t._accum
-    node = ref() if ref is not None else None
+    node = t._accum
     if node is None:
-        node = AccumulateGrad(t)
-        t._accum = weakref.ref(node)
+        node = t._accum = AccumulateGrad(t)
     return (node, 0)
+
+
+def refresh_view(t):
+    """A view whose memory was modified in place (through its base or another
+    view) since its grad_fn was made: replay it from the base's current version,
+    as torch regenerates a view's grad_fn."""
+    base, fn = t._base, t._view_fn
+    if fn is None or not STATE.enabled:
+        return
+    t._view_ver = t._version[0]
+    if not base._rg:
+        return
+    fresh = fn(base)
+    t._rg = True
+    t.grad_fn = fresh.grad_fn
+    t._out_nr = fresh._out_nr

@@ -33,13 +33,14 @@ def _load(device_type):
     module, cls, hint = _PROVIDERS[device_type]
     try:
         mod = importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name == module:
+    except ImportError as e:
+        if getattr(e, "name", None) == module:
             raise BackendUnavailableError(
                 f"device '{device_type}' has no backend in this version of rustorch") from None
         need = f"; install it with `{hint}`" if hint else ""
         raise BackendUnavailableError(
-            f"device '{device_type}' needs the package '{e.name}', which is not installed{need}") from None
+            f"device '{device_type}' needs the package '{e.name or e}', which is not "
+            f"installed or failed to import{need}") from None
     return getattr(mod, cls)(_device(device_type))
 
 

@@ -21,6 +21,7 @@ _TO_NP = {
 if _np_bf16 is not None:
     _TO_NP[dt.bfloat16] = np.dtype(_np_bf16)
 _FROM_NP = {v: k for k, v in _TO_NP.items()}
+_NP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 class NumpyBackend(Backend):
@@ -56,15 +57,24 @@ class NumpyBackend(Backend):
     def to_numpy(self, x):
         return x
 
+    def is_writable(self, x):
+        return x.flags.writeable
+
     def is_exclusive(self, x):
         # nobody else holds this buffer: safe to keep it as a leaf's .grad
         import sys
         return x.base is None and x.flags.writeable and sys.getrefcount(x) <= 3
 
-    def storage_offset(self, x):
+    @staticmethod
+    def _root(x):
+        """The array that owns x's memory (through as_strided's DummyArray too)."""
         base = x
-        while isinstance(base.base, np.ndarray):
+        while getattr(base, "base", None) is not None and hasattr(base.base, "__array_interface__"):
             base = base.base
+        return base
+
+    def storage_offset(self, x):
+        base = self._root(x)
         if base is x:
             return 0
         return (x.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // x.itemsize
@@ -109,6 +119,14 @@ class NumpyBackend(Backend):
         return np.lib.stride_tricks.as_strided(flat[start:], shape=shape,
                                                strides=tuple(s * isz for s in strides))
 
+    def mask_zero(self, x, keep):
+        # a multiply is branch-free (np.where with a random mask is ~10x slower);
+        # it is exact unless x holds inf/nan where keep is False
+        r = np.multiply(x, keep, dtype=x.dtype)
+        if r.size > 64 and x.dtype.kind in "fc" and not np.isfinite(r).all():
+            r = np.where(keep, x, x.dtype.type(0))
+        return r
+
     def index_put(self, x, key, values, accumulate):
         if accumulate:
             np.add.at(x, key, values)
@@ -129,7 +147,50 @@ class NumpyBackend(Backend):
             return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
 
     def einsum(self, equation, *operands):
-        return np.einsum(equation, *operands, optimize=len(operands) > 2)
+        if len(operands) == 1:
+            r = np.einsum(equation, operands[0])
+            # NumPy hands back views for pure permutations / diagonals
+            return r.copy() if isinstance(r, np.ndarray) and r.base is not None else r
+        if operands[0].dtype == np.float16 or operands[0].dtype == _TO_NP.get(dt.bfloat16):
+            # accumulate in float32 like torch
+            r = np.einsum(equation, *(o.astype(np.float32) for o in operands), optimize=True)
+            return np.asarray(r).astype(operands[0].dtype)
+        # BLAS (optimize) pays off above a few thousand multiply-adds
+        big = len(operands) > 2 or operands[0].size * operands[1].size > 4096
+        return np.einsum(equation, *operands, optimize=big)
+
+    def pad(self, x, pads, mode, value):
+        if mode == "constant":
+            x = x[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape))]
+            width = [(max(lo, 0), max(hi, 0)) for lo, hi in pads]
+            return np.pad(x, width, constant_values=value)
+        if all(lo >= 0 and hi >= 0 for lo, hi in pads):
+            return np.pad(x, pads, mode=_NP_PAD_MODE[mode])
+        return super().pad(x, pads, mode, value)
+
+    def pad_backward(self, g, pads, mode, shape):
+        from .contract import pad_indices
+        for ax, (lo, hi) in enumerate(pads):
+            if not (lo or hi):
+                continue
+            n = shape[ax]
+            idx = np.asarray(pad_indices(n, lo, hi, mode), dtype=np.intp)
+            new_shape = list(g.shape)
+            new_shape[ax] = n
+            out = np.zeros(new_shape, dtype=g.dtype)
+            # the interior is a shifted copy; only the padded margins scatter
+            m = g.shape[ax]
+            s0 = min(max(lo, 0), m)         # first interior output position
+            c0 = max(-lo, 0)                # ... and the input index it reads
+            c = max(0, min(n - c0 - max(-hi, 0), m - s0))   # interior length
+            pre = (slice(None),) * ax
+            if c > 0:
+                out[pre + (slice(c0, c0 + c),)] = g[pre + (slice(s0, s0 + c),)]
+            margin = np.concatenate([np.arange(0, s0), np.arange(s0 + c, m)]).astype(np.intp)
+            if margin.size:
+                np.add.at(out, pre + (idx[margin],), g[pre + (margin,)])
+            g = out
+        return g
 
     def scatter_add(self, x, axis, index, src):
         out = x.copy()
@@ -139,7 +200,63 @@ class NumpyBackend(Backend):
         return out
 
     def scatter(self, x, axis, index, src):
+        # not put_along_axis: it would broadcast an index of size 1 across the
+        # other dims, where torch touches only the first row
         out = x.copy()
-        np.put_along_axis(out, index, src[tuple(slice(0, k) for k in index.shape)], axis=axis)
+        idx = list(np.indices(index.shape, sparse=True))
+        idx[axis] = index
+        out[tuple(idx)] = src[tuple(slice(0, k) for k in index.shape)]
         return out
 
+    def scatter_reduce(self, x, axis, index, src, reduce, include_self):
+        if reduce not in ("sum", "prod", "amax", "amin", "mean") or x.dtype == np.bool_:
+            return super().scatter_reduce(x, axis, index, src, reduce, include_self)
+        out = x.copy()
+        if index.size == 0:
+            return out
+        idx = list(np.indices(index.shape, sparse=True))
+        idx[axis] = index
+        idx = tuple(idx)
+        src = src[tuple(slice(0, k) for k in index.shape)].astype(x.dtype, copy=False)
+        if not include_self:
+            if reduce in ("sum", "mean"):
+                out[idx] = 0
+            elif reduce == "prod":
+                out[idx] = 1
+            else:  # seed every target with one of its own sources
+                out[idx] = src
+        if reduce == "mean":
+            count = np.zeros(x.shape, dtype=np.int64)
+            np.add.at(count, idx, 1)
+            np.add.at(out, idx, src)
+            if include_self:
+                count += 1
+            count = np.maximum(count, 1)
+            if out.dtype.kind in "fc":
+                out = (out / count).astype(x.dtype, copy=False)
+            else:
+                out = (out // count).astype(x.dtype, copy=False)
+            return out
+        ufunc = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+        ufunc.at(out, idx, src)
+        return out
+
+
+    def cum_extreme(self, x, axis, largest):
+        if x.shape[axis] == 0:
+            return x.copy(), np.zeros(x.shape, dtype=np.int64)
+        vals = (np.maximum if largest else np.minimum).accumulate(x, axis=axis)
+        # a slot is a new record (or a tie, or a NaN) where x equals the running
+        # value; the index is the running max of those record positions
+        rec = x == vals
+        if x.dtype.kind in "fc":
+            rec |= np.isnan(x)
+        shape = [1] * x.ndim
+        shape[axis] = x.shape[axis]
+        pos = np.where(rec, np.arange(x.shape[axis], dtype=np.int64).reshape(shape), 0)
+        return vals, np.maximum.accumulate(pos, axis=axis)
+
+    def logcumsumexp(self, x, axis):
+        if x.shape[axis] == 0:
+            return x.copy()
+        return np.logaddexp.accumulate(x, axis=axis)

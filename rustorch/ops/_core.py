@@ -21,8 +21,15 @@ def needs_grad(*ts):
 def record(out, name, fn, inputs, saved=(), ctx=None, save_out=False):
     """Attach a backward node to ``out``.  ``fn(node, grad)`` returns one
     gradient per entry of ``inputs`` (None entries are non-tensor inputs)."""
-    node = OpNode(name, fn, tuple(None if t is None else edge_of(t) for t in inputs),
-                  saved, ctx)
+    n = len(inputs)
+    if n == 1:
+        edges = (edge_of(inputs[0]),)
+    elif n == 2:
+        a, b = inputs
+        edges = (None if a is None else edge_of(a), None if b is None else edge_of(b))
+    else:
+        edges = tuple(None if t is None else edge_of(t) for t in inputs)
+    node = OpNode(name, fn, edges, saved, ctx)
     if save_out:
         node.save_output(out)
     out._rg = True
@@ -179,7 +186,9 @@ def dims_arg(dim, ndim):
     if isinstance(dim, (list, tuple)):
         axes = tuple(sorted({wrap_dim(d, ndim) for d in dim}))
         if len(axes) != len(dim):
-            raise ShapeError(f"dim {list(dim)} appears multiple times in the list of dims")
+            seen = set()
+            rep = next(wrap_dim(d, ndim) for d in dim if wrap_dim(d, ndim) in seen or seen.add(wrap_dim(d, ndim)))
+            raise ShapeError(f"dim {rep} appears multiple times in the list of dims")
         return axes
     return (wrap_dim(dim, ndim),)
 

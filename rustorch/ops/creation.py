@@ -65,7 +65,7 @@ def _infer(obj, shape_out, depth=0):
         if len(shape_out) <= depth:
             shape_out.append(n)
         elif shape_out[depth] != n:
-            raise ShapeError(f"expected sequence of length {shape_out[depth]} at dim {depth} (got {n})")
+            raise InvalidArgument(f"expected sequence of length {shape_out[depth]} at dim {depth} (got {n})")
         best = None
         for item in obj:
             d = _infer(item, shape_out, depth + 1)
@@ -75,9 +75,9 @@ def _infer(obj, shape_out, depth=0):
         return best
     if isinstance(obj, (bool, numbers.Number)) or _is_numpy(obj):
         if len(shape_out) > depth:
-            raise ShapeError(f"expected a sequence at dim {depth}, got {type(obj).__name__}")
+            raise InvalidArgument(f"expected a sequence at dim {depth}, got {type(obj).__name__}")
         return scalar_dtype(obj) if not _is_numpy(obj) else _np_scalar_dtype(obj)
-    raise InvalidType(f"Could not infer dtype of {type(obj).__name__}")
+    raise InvalidArgument(f"Could not infer dtype of {type(obj).__name__}")
 
 
 def _np_scalar_dtype(v):
@@ -233,7 +233,13 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 def _filled(kind):
     def op(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-           pin_memory=False, memory_format=None):
+           pin_memory=False, memory_format=None, **kw):
+        if "size" in kw:
+            if size:
+                raise InvalidType(f"{kind}() got multiple values for argument 'size'")
+            size = (kw.pop("size"),)
+        if kw:
+            raise InvalidType(f"{kind}() got an unexpected keyword argument '{next(iter(kw))}'")
         b = _backend(device)
         shape = _size_args(size)
         d = _dtype_or_default(dtype)
@@ -311,10 +317,23 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     dtype = dt.as_dtype(dtype)
     b = _backend(device)
     b.check_dtype(dtype)
+    if dtype.category == 0:
+        raise DTypeError("arange is not implemented for dtype bool")
     n = max(0, math.ceil((end - start) / step))
     xp = b.xp
-    if dtype.category == 1 and all(isinstance(v, int) for v in vals):
-        arr = xp.arange(start, end, step, dtype=b.to_native_dtype(dtype))
+    if dtype.category == 1:
+        # like torch: the bounds and the step are truncated to integers first;
+        # int64 counts with those, the narrower ints count with the originals
+        istart, iend, istep = int(start), int(end), int(step)
+        if istep == 0 and dtype is dt.int64:
+            raise InvalidArgument("step must be nonzero")
+        if dtype is dt.int64:
+            sgn = (istep > 0) - (istep < 0)
+            num = iend - istart + istep - sgn
+            # C++ integer division (truncates toward zero)
+            n = abs(num) // abs(istep) if (num >= 0) == (istep > 0) else 0
+        arr = xp.astype(xp.add(xp.multiply(xp.arange(n, dtype=xp.int64), istep), istart),
+                        b.to_native_dtype(dtype))
     else:  # like torch: start + i*step computed in double, then cast
         arr = xp.astype(xp.add(xp.multiply(xp.arange(n, dtype=xp.float64), float(step)), float(start)),
                         b.to_native_dtype(dtype))

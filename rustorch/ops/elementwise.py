@@ -2,6 +2,7 @@
 bitwise ops, clamp/where/lerp, casts.  Each op is one table row: its kernel in
 the namespace and its derivative written with Tensor ops."""
 import math
+from builtins import complex as _pycomplex
 
 from .. import _dtype as dt
 from .._errors import DTypeError, InvalidArgument, UnsupportedError
@@ -129,8 +130,9 @@ def _polygamma1(x):
 
 
 def _sinc_deriv(x, y):
-    px = x * math.pi
-    d = ((px).cos() * math.pi - y * math.pi) / px
+    # d/dx sin(pi x)/(pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0
+    safe = where(x == 0, x.new_ones(()), x)
+    d = ((safe * math.pi).cos() - safe.sinc()) / safe
     return where(x == 0, x.new_zeros(()), d)
 
 
@@ -223,16 +225,24 @@ def round(input, *, decimals=0):  # noqa: A001
 
 
 # ------------------------------------------------------------------ binary arithmetic
-def _binary(name, kernel, bwd, node, float_out=False, saves=True, int_ok=True):
+def _binary(name, kernel, bwd, node, float_out=False, saves=True, int_ok=True, complex_ok=True):
+    """``saves``: True (both operands), False, or a function (a, b) -> saved tuple."""
     def op(input, other):
         a, b2, d = binary_operands(input, other)
+        if not complex_ok and d.category == _COMPLEX:
+            raise UnsupportedError(f"{name} not implemented for complex tensors.")
         if float_out and d.category < _FLOAT:
             d = dt.get_default_dtype()
             a, b2 = cast(a, d), cast(b2, d)
         be = a._b
-        out = make(kernel(be, a._data, b2._data), be)
+        try:
+            out = make(kernel(be, a._data, b2._data), be)
+        except ValueError:
+            broadcast_shapes(a._data.shape, b2._data.shape)  # raises ShapeError naming both
+            raise
         if STATE.enabled and (a._rg or b2._rg):
-            record(out, node, bwd, (a, b2), saved=(a, b2) if saves else (),
+            record(out, node, bwd, (a, b2),
+                   saved=(saves(a, b2) if callable(saves) else (a, b2)) if saves else (),
                    ctx=(a._data.shape, b2._data.shape, d))
         return out
     op.__name__ = name
@@ -250,25 +260,37 @@ def _sub_bwd(n, g):
 
 
 def _mul_bwd(n, g):
-    a, b = n.unpack()
+    a, b = n.unpack()       # a is saved only if b needs a gradient, and vice versa
     sa, sb, d = n.ctx
-    ga = grad_for(_mul_conj(g, b), sa, d) if a._rg else None
-    gb = grad_for(_mul_conj(g, a), sb, d) if b._rg else None
+    ea, eb = n.next_functions
+    ga = grad_for(_mul_conj(g, b), sa, d) if ea is not None else None
+    gb = grad_for(_mul_conj(g, a), sb, d) if eb is not None else None
     return ga, gb
+
+
+def _mul_saved(a, b):
+    return (a if b._rg else None, b if a._rg else None)
 
 
 def _div_bwd(n, g):
     a, b = n.unpack()
     sa, sb, d = n.ctx
-    ga = grad_for(_mul_conj(g, b.reciprocal()), sa, d) if a._rg else None
-    gb = grad_for(_mul_conj(-g, a / (b * b)), sb, d) if b._rg else None
+    ea, eb = n.next_functions
+    ga = grad_for(_mul_conj(g, b.reciprocal()), sa, d) if ea is not None else None
+    gb = grad_for(_mul_conj(-g, a / (b * b)), sb, d) if eb is not None else None
     return ga, gb
+
+
+def _div_saved(a, b):
+    return (a if b._rg else None, b)
 
 
 _add_raw = _binary("add", lambda be, x, y: be.xp.add(x, y), _add_bwd, "AddBackward0", saves=False)
 _sub_raw = _binary("sub", lambda be, x, y: be.xp.subtract(x, y), _sub_bwd, "SubBackward0", saves=False)
-_mul_raw = _binary("mul", lambda be, x, y: be.xp.multiply(x, y), _mul_bwd, "MulBackward0")
-_div_true = _binary("div", lambda be, x, y: be.xp.divide(x, y), _div_bwd, "DivBackward0", float_out=True)
+_mul_raw = _binary("mul", lambda be, x, y: be.xp.multiply(x, y), _mul_bwd, "MulBackward0",
+                   saves=_mul_saved)
+_div_true = _binary("div", lambda be, x, y: be.xp.divide(x, y), _div_bwd, "DivBackward0", float_out=True,
+                    saves=_div_saved)
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -276,7 +298,11 @@ def add(input, other, *, alpha=1, out=None):
     if alpha == 1 and type(input) is Tensor and type(other) is Tensor and input._b is other._b \
             and input._data.dtype == other._data.dtype and out is None:
         b = input._b
-        res = make(b.xp.add(input._data, other._data), b)
+        try:
+            res = make(b.xp.add(input._data, other._data), b)
+        except ValueError:
+            broadcast_shapes(input._data.shape, other._data.shape)
+            raise
         if STATE.enabled and (input._rg or other._rg):
             record(res, "AddBackward0", _add_bwd, (input, other),
                    ctx=(input._data.shape, other._data.shape, b.dtype_of(input._data)))
@@ -302,9 +328,13 @@ def mul(input, other, *, out=None):
     if type(input) is Tensor and type(other) is Tensor and input._b is other._b \
             and input._data.dtype == other._data.dtype and out is None:
         b = input._b
-        res = make(b.xp.multiply(input._data, other._data), b)
+        try:
+            res = make(b.xp.multiply(input._data, other._data), b)
+        except ValueError:
+            broadcast_shapes(input._data.shape, other._data.shape)
+            raise
         if STATE.enabled and (input._rg or other._rg):
-            record(res, "MulBackward0", _mul_bwd, (input, other), saved=(input, other),
+            record(res, "MulBackward0", _mul_bwd, (input, other), saved=_mul_saved(input, other),
                    ctx=(input._data.shape, other._data.shape, b.dtype_of(input._data)))
         return res
     return _with_out(_mul_raw(input, other), out)
@@ -437,11 +467,13 @@ def pow(input, exponent, *, out=None):  # noqa: A001
     return _with_out(_pow_raw(input, exponent), out)
 
 
-float_power = lambda input, exponent: pow(  # noqa: E731
-    cast(input, dt.complex128 if input.dtype.category == 3 else dt.float64)
-    if isinstance(input, Tensor) else input,
-    cast(exponent, dt.float64) if isinstance(exponent, Tensor) else float(exponent)
-    if not isinstance(exponent, complex) else exponent)
+def float_power(input, exponent):
+    """pow computed in double precision (complex128 for complex operands)."""
+    wide = dt.complex128 if any(isinstance(o, Tensor) and o.dtype.category == _COMPLEX
+                                or isinstance(o, _pycomplex) for o in (input, exponent)) else dt.float64
+    a = cast(input, wide) if isinstance(input, Tensor) else input
+    e = cast(exponent, wide) if isinstance(exponent, Tensor) else exponent
+    return pow(a, e)
 
 
 def _atan2_bwd(n, g):
@@ -513,8 +545,8 @@ def _nan_prop(fn):
     return k
 
 
-maximum = _binary("maximum", _nan_prop("maximum"), _minmax_bwd(True), "MaximumBackward0")
-minimum = _binary("minimum", _nan_prop("minimum"), _minmax_bwd(False), "MinimumBackward0")
+maximum = _binary("maximum", _nan_prop("maximum"), _minmax_bwd(True), "MaximumBackward0", complex_ok=False)
+minimum = _binary("minimum", _nan_prop("minimum"), _minmax_bwd(False), "MinimumBackward0", complex_ok=False)
 
 
 def _fminmax_kernel(fn):
@@ -527,8 +559,8 @@ def _fminmax_kernel(fn):
     return k
 
 
-fmax = _binary("fmax", _fminmax_kernel("maximum"), _minmax_bwd(True), "FmaxBackward0")
-fmin = _binary("fmin", _fminmax_kernel("minimum"), _minmax_bwd(False), "FminBackward0")
+fmax = _binary("fmax", _fminmax_kernel("maximum"), _minmax_bwd(True), "FmaxBackward0", complex_ok=False)
+fmin = _binary("fmin", _fminmax_kernel("minimum"), _minmax_bwd(False), "FminBackward0", complex_ok=False)
 
 
 def _copysign_bwd(n, g):
@@ -576,10 +608,18 @@ def _with_out(res, out):
 
 # ------------------------------------------------------------------ comparisons & logic
 def _compare(name, fn):
+    ordered = fn not in ("equal", "not_equal")
+
     def op(input, other):
         a, b2, d = binary_operands(input, other)
+        if ordered and d.category == _COMPLEX:
+            raise UnsupportedError(f"\"{name}_cpu\" not implemented for '{dt.torch_type_name(d)}'")
         be = a._b
-        return make(getattr(be.xp, fn)(a._data, b2._data), be)
+        try:
+            return make(getattr(be.xp, fn)(a._data, b2._data), be)
+        except ValueError:
+            broadcast_shapes(a._data.shape, b2._data.shape)
+            raise
     op.__name__ = name
     return op
 
@@ -617,7 +657,7 @@ def _bitwise(name, fn):
     def op(input, other):
         a, b2, d = binary_operands(input, other)
         if d.category >= _FLOAT:
-            raise DTypeError(f"\"{name}_cpu\" not implemented for '{dt.torch_type_name(d)}'")
+            raise UnsupportedError(f"\"{name}_cpu\" not implemented for '{dt.torch_type_name(d)}'")
         be = a._b
         return make(getattr(be.xp, fn)(a._data, b2._data), be)
     op.__name__ = name
@@ -634,7 +674,7 @@ bitwise_right_shift = _bitwise("bitwise_right_shift", "bitwise_right_shift")
 def bitwise_not(input):
     d = input.dtype
     if d.category >= _FLOAT:
-        raise DTypeError(f"\"bitwise_not_cpu\" not implemented for '{dt.torch_type_name(d)}'")
+        raise UnsupportedError(f"\"bitwise_not_cpu\" not implemented for '{dt.torch_type_name(d)}'")
     xp = input._b.xp
     if d is dt.bool:
         return make(xp.logical_not(input._data), input._b)
@@ -746,7 +786,11 @@ def where(condition, input=None, other=None):
     condition = same_device(like, condition)
     be = like._b
     xp = be.xp
-    out = make(xp.where(condition._data, a._data, b2._data), be)
+    try:
+        out = make(xp.where(condition._data, a._data, b2._data), be)
+    except ValueError:  # raises a ShapeError naming the three shapes
+        broadcast_shapes(condition._data.shape, a._data.shape, b2._data.shape)
+        raise
     if needs_grad(a, b2):
         record(out, "WhereBackward0", _where_bwd, (None, a, b2), saved=(condition,),
                ctx=(a._data.shape, b2._data.shape, d))
@@ -801,7 +845,7 @@ def _clamp_bwd(n, g):
     if hi is not None:
         m2 = x <= hi
         mask = m2 if mask is None else mask & m2
-    return (where(mask, g, g.new_zeros(())),)
+    return (mask_zero(g, mask),)
 
 
 clip = clamp
@@ -888,7 +932,16 @@ def relu(input):
 
 def _relu_bwd(n, g):
     y = n.out()
-    return (where(y > 0, g, g.new_zeros(())),)
+    return (mask_zero(g, y > 0),)
+
+
+def mask_zero(g, keep):
+    """where(keep, g, 0), differentiable in g."""
+    b = g._b
+    out = make(b.mask_zero(g._data, keep._data), b)
+    if STATE.enabled and g._rg:
+        record(out, "ThresholdBackward0", lambda n, gg: (mask_zero(gg, n.ctx),), (g,), ctx=keep)
+    return out
 
 
 def softplus_(x):

@@ -8,18 +8,46 @@ from .. import _dtype as dt
 from .._errors import AutogradError, ShapeError
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import OpNode, edge_of
+from ..autograd.graph import OpNode, edge_of, refresh_view
 
 
 def check_inplace_allowed(t):
-    if STATE.enabled and t._rg and t.grad_fn is None:
-        if t._base is not None:
-            raise AutogradError("a view of a leaf Variable that requires grad is being used in an "
-                                "in-place operation.")
-        raise AutogradError("a leaf Variable that requires grad is being used in an in-place "
-                            "operation.")
+    """Refuse what torch refuses: in-place on a leaf that requires grad or on a
+    view of one, on a view made under no_grad of a tensor that requires grad,
+    on inference tensors outside inference mode, on overlapping memory."""
+    if t._base is not None and t._view_ver != t._version[0]:
+        refresh_view(t)
+    if STATE.enabled:
+        if t._rg and t.grad_fn is None:
+            raise AutogradError("a leaf Variable that requires grad is being used in an in-place "
+                                "operation.")
+        base = t._base
+        if base is not None and base._rg:
+            if base.grad_fn is None:
+                raise AutogradError("a view of a leaf Variable that requires grad is being used in "
+                                    "an in-place operation.")
+            if not t._rg:
+                raise AutogradError(
+                    "A view was created in no_grad mode and is being modified inplace with grad "
+                    "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                    "forbidden. You can clarify your code by moving both the view and the inplace "
+                    "either both inside the no_grad block (if you don't want the inplace to be "
+                    "tracked) or both outside (if you want the inplace to be tracked).")
     if t._inference and not STATE.inference:
         raise AutogradError("Inplace update to inference tensor outside InferenceMode is not allowed.")
+    if not t._b.is_writable(t._data):
+        _refuse_write(t)
+
+
+def _refuse_write(t):
+    """The error for writing into memory the backend marks read-only."""
+    if any(st == 0 and n > 1 for n, st in zip(t._data.shape, t.stride())):
+        raise ShapeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            f"single memory location (shape {list(t.shape)}, strides {list(t.stride())}). "
+            "Please clone() the tensor before performing the operation.")
+    raise ShapeError(f"the memory of this tensor (shape {list(t.shape)}) is read-only; "
+                         "clone() it before writing to it.")
 
 
 def _shadow(t, copy):
@@ -30,7 +58,7 @@ def _shadow(t, copy):
     s.grad_fn = t.grad_fn
     s._out_nr = t._out_nr
     if t.grad_fn is None and t._rg:
-        s._accum = t._accum  # share the leaf's AccumulateGrad
+        s._accum = edge_of(t)[0]  # share the leaf's AccumulateGrad
     return s
 
 
@@ -50,6 +78,8 @@ def commit(self, out):
         raise ShapeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                          f"shape {list(out.shape)}")
     dt.check_castable(out.dtype, self.dtype)
+    if not self._b.is_writable(self._data):
+        _refuse_write(self)
     self._b.copy_into(self._data, out._data)
     self._version[0] += 1
     if not STATE.enabled:
@@ -57,51 +87,52 @@ def commit(self, out):
     base = self._base if self._view_fn is not None else None
     if not (out._rg or self._rg or (base is not None and base._rg)):
         return
+    edge = None
     if out._rg:
-        node = out.grad_fn
         if self.dtype is not out.dtype:
-            node = _cast_node(out, self.dtype)
-    else:
-        # the old values were overwritten by a constant: no gradient flows back
-        node = OpNode("CopyBackwards", _no_grad_bwd, (edge_of(self),), (), None)
+            from .elementwise import to_dtype
+            out = to_dtype(out, self.dtype)
+        if out.grad_fn is None:  # a leaf itself: reach it through an identity node
+            edge = (OpNode("CopyBackwards", _identity_bwd, (edge_of(out),), (), None), 0)
+        else:
+            edge = (out.grad_fn, out._out_nr)
     if base is not None:
-        _rebase_view(self, node)
+        _rebase_view(self, edge)
+    elif edge is None:
+        # the old values were overwritten by a constant: no gradient flows back
+        self._rg = True
+        self.grad_fn = OpNode("CopyBackwards", _no_grad_bwd, (edge_of(self),), (), None)
+        self._out_nr = 0
     else:
         self._rg = True
-        self.grad_fn = node
-        self._out_nr = 0
+        self.grad_fn, self._out_nr = edge
 
 
 def _no_grad_bwd(n, g):
     return (None,)
 
 
-def _cast_node(out, dtype):
-    from .elementwise import to_dtype
-    return to_dtype(out, dtype).grad_fn
+def _identity_bwd(n, g):
+    return (g,)
 
 
-def _rebase_view(view, n_op):
+def _rebase_view(view, edge):
+    """``view``'s memory now holds the result whose graph edge is ``edge`` (None:
+    a constant).  The base's new grad_fn (torch's CopySlices) hands the region's
+    gradient to that result and the rest to the base's previous version; if the
+    result was computed from the view's old values, its own graph leads back to
+    them through the view's backward."""
     base = view._base
     view_fn = view._view_fn
-    # edges: base's current version replaces the op's edge to the old view
-    op_edges = n_op.next_functions if n_op is not None else ()
 
     def copy_slices_backward(node, g):
         res = g.clone()
         region = view_fn(res)
-        gv = region.clone()
-        grads = n_op.apply([gv]) if n_op is not None else (None,)
-        from .. import no_grad
-        with no_grad():
-            if grads[0] is None:
-                region.zero_()
-            else:
-                region.copy_(grads[0])
-        return (res,) + tuple(grads[1:])
+        g_out = region.clone() if edge is not None else None
+        region.zero_()
+        return (res, g_out)
 
-    node = OpNode("CopySlices", copy_slices_backward,
-                  (edge_of(base),) + tuple(op_edges[1:]), (), None)
+    node = OpNode("CopySlices", copy_slices_backward, (edge_of(base), edge), (), None)
     base._rg = True
     base.grad_fn = node
     base._out_nr = 0
@@ -109,3 +140,4 @@ def _rebase_view(view, n_op):
     view._rg = True
     view.grad_fn = fresh.grad_fn
     view._out_nr = fresh._out_nr
+    view._view_ver = view._version[0]

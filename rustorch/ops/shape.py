@@ -15,6 +15,7 @@ def make_view(x, data, replay, name, bwd, ctx=None):
     """Wrap ``data`` (a view of x's memory) as a view of x."""
     out = make(data, x._b)
     out._version = x._version
+    out._view_ver = x._version[0]
     base = x._base
     if base is None:
         out._base = x
@@ -313,7 +314,9 @@ def select(input, dim, index):
                               f"{shape_str(input.shape)} at dimension {d}")
     i %= n
     key = (slice(None),) * d + (i,)
-    data = input._data[key]
+    # the trailing Ellipsis keeps a 0-d result a view (NumPy hands back a copied
+    # scalar for a full integer index)
+    data = input._data[key + (Ellipsis,)]
     shape = tuple(input.shape)
 
     def bwd(n_, g):
@@ -340,7 +343,9 @@ def split(tensor, split_size_or_sections, dim=0):
         s = int(split_size_or_sections)
         if s <= 0 and n > 0:
             raise InvalidArgument(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s > 0 else [0]
+        sizes = ([s] * (n // s) + ([n % s] if n % s else [])) if s > 0 else [0]
+        if not sizes:  # torch: an empty dimension still splits into one empty piece
+            sizes = [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
@@ -379,8 +384,10 @@ def tensor_split(input, indices_or_sections, dim=0):
         bounds = [int(i) for i in indices_or_sections]
     out, prev = [], 0
     for bnd in bounds + [n]:
-        bnd = max(min(bnd, n), prev)
-        out.append(_slice_dim(input, d, prev, bnd, 1))
+        # torch slices input[prev:bnd] with Python slice semantics
+        lo = min(max(prev + n if prev < 0 else prev, 0), n)
+        hi = min(max(bnd + n if bnd < 0 else bnd, 0), n)
+        out.append(_slice_dim(input, d, lo, max(lo, hi), 1))
         prev = bnd
     return tuple(out)
 
@@ -390,52 +397,105 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     a, b = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
     if a == b:
         raise ShapeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    data = input._b.diagonal_view(input._data, offset, a, b)
+    bk = input._b
+    data = bk.diagonal_view(input._data, offset, a, b)
     shape = tuple(input.shape)
+    if not bk.is_writable(data) and bk.is_writable(input._data):
+        # a diagonal is a writable view in torch (NumPy's np.diagonal is read-only):
+        # spell it as a strided view of the same memory
+        st = input.stride()
+        n = max(0, min(shape[a] - max(0, -offset), shape[b] - max(0, offset)))
+        keep = [k for k in range(nd) if k not in (a, b)]
+        start = offset * st[b] if offset >= 0 else -offset * st[a]
+        data = _strided_data(input, tuple(shape[k] for k in keep) + (n,),
+                             tuple(st[k] for k in keep) + (st[a] + st[b],), start if n else 0)
 
     def bwd(n, g):
-        from .linalg import diag_embed
-        z = diag_embed(g, offset, a, b) if True else None
-        return (z.reshape(shape) if tuple(z.shape) == shape else _pad_diag(z, shape),)
+        # zeros of the input's shape with g written onto the same diagonal; under
+        # create_graph the copy_ into the view keeps it differentiable in g
+        from .creation import zeros
+        z = zeros(shape, dtype=g.dtype, device=g.device)
+        if STATE.enabled:
+            diagonal(z, offset, a, b).copy_(g)
+        else:
+            z._b.copy_into(diagonal(z, offset, a, b)._data, g._data)
+        return (z,)
     return make_view(input, data, lambda t: diagonal(t, offset, a, b), "DiagonalBackward0", bwd)
 
 
-def _pad_diag(z, shape):
-    from .. import zeros
-    out = zeros(shape, dtype=z.dtype, device=z.device)
-    sl = tuple(slice(0, s) for s in z.shape)
-    out[sl] = z
-    return out
-
-
 def as_strided(input, size, stride, storage_offset=None):
-    data = input._b.as_strided(input._data, tuple(size), tuple(stride),
-                               storage_offset or 0)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise ShapeError(f"mismatch in length of strides and shape ({len(stride)} vs {len(size)})")
+    # torch's storage_offset counts from the start of the storage (default: the input's own)
+    rel = 0 if storage_offset is None else int(storage_offset) - input.storage_offset()
+    data = _strided_data(input, size, stride, rel)
     shape = tuple(input.shape)
+    in_stride = tuple(input.stride())
+
+    def bwd(n, g):
+        return (_as_strided_bwd(g, shape, in_stride, size, stride, rel),)
     return make_view(input, data, lambda t: as_strided(t, size, stride, storage_offset),
-                     "AsStridedBackward0", lambda n, g: (_as_strided_bwd(g, shape, tuple(size),
-                                                                           tuple(stride),
-                                                                           storage_offset or 0),))
+                     "AsStridedBackward0", bwd)
 
 
-def _as_strided_bwd(g, shape, size, stride, offset):
-    """Scatter-add g back through the flat index each output element read."""
-    from .. import zeros, arange
+def _strided_data(input, size, stride, rel):
+    """Backend array: a strided view of input's memory starting ``rel`` elements
+    after input's first element.  The backend takes an offset relative to the
+    array it is given; it is handed the root of the view chain, since an array
+    made by as_strided (unfold of unfold) may not lead it back to the storage."""
+    root = input._base if input._base is not None and input._base._b is input._b else input
+    off = input.storage_offset() + rel - root.storage_offset()
+    return input._b.as_strided(root._data, tuple(size), tuple(stride), off)
+
+
+def _positions(shape, strides, offset, device):
+    """Flat storage position of every element of a strided layout (C order)."""
+    from .creation import arange, tensor
+    idx = tensor(offset, device=device)
+    for d, (n, st) in enumerate(zip(shape, strides)):
+        shp = [1] * len(shape)
+        shp[d] = n
+        idx = idx + (arange(n, device=device) * st).reshape(shp)
+    return idx.expand(tuple(shape)).reshape(-1)
+
+
+def _as_strided_bwd(g, shape, in_stride, size, stride, offset):
+    """Scatter-add g into a scratch storage at the position each output element
+    read, then gather the input's elements from their own positions (both
+    measured from the input's first element)."""
+    from .creation import zeros
     numel = 1
     for s in shape:
         numel *= s
-    flat_idx = None
-    for d, (n, st) in enumerate(zip(size, stride)):
-        ar = arange(n, device=g.device) * st
-        shp = [1] * len(size)
-        shp[d] = n
-        ar = ar.reshape(shp)
-        flat_idx = ar if flat_idx is None else flat_idx + ar
-    flat_idx = (flat_idx + offset) if flat_idx is not None else arange(1, device=g.device) * 0 + offset
-    flat_idx = flat_idx.expand(size).reshape(-1)
-    z = zeros(numel, dtype=g.dtype, device=g.device)
+    if numel == 0 or any(n == 0 for n in size):
+        return zeros(shape, dtype=g.dtype, device=g.device)
+    lo = min(0, offset)
+    in_pos = _positions(shape, in_stride, -lo, g.device)
+    out_pos = _positions(size, stride, offset - lo, g.device)
+    span = 1 + max(-lo + sum((n - 1) * st for n, st in zip(shape, in_stride)),
+                   offset - lo + sum((n - 1) * st for n, st in zip(size, stride)))
     from .indexing import index_add
-    return index_add(z, 0, flat_idx, g.reshape(-1)).reshape(shape)
+    z = index_add(zeros(span, dtype=g.dtype, device=g.device), 0, out_pos, g.reshape(-1))
+    res = z.index_select(0, in_pos)
+    if _may_overlap(shape, in_stride):
+        # input elements sharing memory split the gradient between them, like torch
+        from .creation import ones
+        cnt = index_add(zeros(span, dtype=g.dtype, device=g.device), 0, in_pos,
+                        ones(numel, dtype=g.dtype, device=g.device))
+        res = res / cnt.index_select(0, in_pos)
+    return res.reshape(shape)
+
+
+def _may_overlap(shape, strides):
+    """True unless the layout is a permutation of a dense, non-overlapping one."""
+    dims = sorted((st, n) for n, st in zip(shape, strides) if n > 1)
+    expected = 1
+    for st, n in dims:
+        if st < expected:
+            return True
+        expected = st * n
+    return False
 
 
 def unfold(self, dimension, size, step):
@@ -446,19 +506,35 @@ def unfold(self, dimension, size, step):
     if step <= 0:
         raise InvalidArgument(f"step is {step} but must be > 0")
     count = (n - size) // step + 1
+    if self.ndim == 0:
+        return make_view(self, self._b.xp.reshape(self._data, (1,)), lambda t: t.unfold(0, size, step),
+                         "UnfoldBackward0", lambda n_, g: (g.reshape(()),))
     strides = list(self.stride())
     shape = list(self.shape)
     new_shape = shape[:d] + [count] + shape[d + 1:] + [size]
     new_strides = strides[:d] + [strides[d] * step] + strides[d + 1:] + [strides[d]]
-    return as_strided(self.contiguous() if not self.is_contiguous() else self, new_shape,
-                      new_strides, self.storage_offset() if self.is_contiguous() else 0)
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        v = as_strided(self, new_shape, new_strides)
+
+    def bwd(n_, g):
+        # window i, position j came from input index i*step + j along d
+        from .creation import tensor, zeros
+        from .indexing import index_add
+        gm = movedim(g, -1, d + 1).reshape(shape[:d] + [count * size] + shape[d + 1:])
+        idx = tensor([i * step + j for i in range(count) for j in range(size)], device=g.device)
+        return (index_add(zeros(tuple(shape), dtype=g.dtype, device=g.device), d, idx, gm),)
+    return make_view(self, v._data, lambda t: t.unfold(d, size, step), "UnfoldBackward0", bwd)
 
 
 def contiguous(self, memory_format=None):
     if self.is_contiguous():
         return self
-    from .creation import clone
-    return clone(self)
+    b = self._b
+    out = make(b.xp.reshape(self._data, self._data.shape, copy=True), b)
+    if needs_grad(self):
+        record(out, "CloneBackward0", lambda n, g: (g,), (self,))
+    return out
 
 
 # ------------------------------------------------------------------ copies
@@ -482,12 +558,28 @@ def cat(tensors, dim=0, *, out=None):
                 raise ShapeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                  f"{ref.shape[k]} but got size {t_.shape[k]} for tensor number {i} in the list.")
     from ._core import same_device
-    live = [cast(same_device(ref, t_), rt) for t_ in live]
+    live_ids = {id(t_) for t_ in live}
     b = ref._b
-    res = make(b.xp.concat([t_._data for t_ in live], axis=d), b)
-    if needs_grad(*live):
-        sizes = [t_.shape[d] for t_ in live]
-        record(res, "CatBackward0", lambda n, g: split(g, sizes, d), tuple(live))
+    res = make(b.xp.concat([cast(same_device(ref, t_), rt)._data for t_ in live], axis=d), b)
+    if needs_grad(*tensors):
+        shapes = [tuple(t_.shape) for t_ in tensors]
+        used = [id(t_) in live_ids for t_ in tensors]
+        dtypes = [t_.dtype for t_ in tensors]
+
+        def bwd(n, g):
+            out, start = [], 0
+            for shp, u, tdt in zip(shapes, used, dtypes):
+                if not u:
+                    out.append(g.new_zeros(shp, dtype=tdt) if tdt.category >= 2 else None)
+                    continue
+                gi = _slice_dim(g, d, start, start + shp[d], 1)
+                start += shp[d]
+                if gi.dtype is not tdt and tdt.category >= 2:
+                    gi = gi.real.to(tdt) if gi.dtype.category == 3 and tdt.category != 3 \
+                        else gi.to(tdt)
+                out.append(gi if tdt.category >= 2 else None)
+            return tuple(out)
+        record(res, "CatBackward0", bwd, tuple(tensors))
     if out is not None:
         from .elementwise import _with_out
         return _with_out(res, out)
@@ -511,41 +603,58 @@ def stack(tensors, dim=0, *, out=None):
 
 
 def hstack(tensors):
-    tensors = [atleast_1d(t_) for t_ in tensors]
+    tensors = [_atleast_1d(t_) for t_ in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
-    return cat([atleast_2d(t_) for t_ in tensors], 0)
+    return cat([_atleast_2d(t_) for t_ in tensors], 0)
 
 
 row_stack = vstack
 
 
 def dstack(tensors):
-    return cat([atleast_3d(t_) for t_ in tensors], 2)
+    return cat([_atleast_3d(t_) for t_ in tensors], 2)
 
 
 def column_stack(tensors):
     return hstack([t_.reshape(-1, 1) if t_.ndim <= 1 else t_ for t_ in tensors])
 
 
-def atleast_1d(t_):
+def _atleast(one):
+    def op(*tensors):
+        if len(tensors) == 1:
+            x = tensors[0]
+            if isinstance(x, (list, tuple)):
+                return tuple(one(t_) for t_ in x)
+            return one(x)
+        return tuple(one(t_) for t_ in tensors)
+    op.__name__ = one.__name__[1:]
+    return op
+
+
+def _atleast_1d(t_):
     return t_.reshape(1) if t_.ndim == 0 else t_
 
 
-def atleast_2d(t_):
-    return t_.reshape(1, -1) if t_.ndim < 2 and t_.ndim == 1 else t_.reshape(1, 1) if t_.ndim == 0 else t_
+def _atleast_2d(t_):
+    if t_.ndim == 0:
+        return t_.reshape(1, 1)
+    return t_.unsqueeze(0) if t_.ndim == 1 else t_
 
 
-def atleast_3d(t_):
+def _atleast_3d(t_):
     if t_.ndim == 0:
         return t_.reshape(1, 1, 1)
     if t_.ndim == 1:
-        return t_.reshape(1, -1, 1)
+        return t_.unsqueeze(0).unsqueeze(-1)
     if t_.ndim == 2:
         return t_.unsqueeze(-1)
     return t_
+
+
+atleast_1d, atleast_2d, atleast_3d = _atleast(_atleast_1d), _atleast(_atleast_2d), _atleast(_atleast_3d)
 
 
 def flip(input, dims):
@@ -627,6 +736,15 @@ def tile(input, dims):
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     from .creation import tensor
+    if repeats is None:
+        # repeat_interleave(counts): each index i repeated counts[i] times
+        if input.ndim > 1:
+            raise ShapeError("repeat_interleave: repeats must be 0-dim or 1-dim tensor")
+        counts = input.reshape(-1).tolist()
+        if any(c < 0 for c in counts):
+            raise InvalidArgument("repeat_interleave: repeats can not be negative")
+        idx = [i for i, r in enumerate(counts) for _ in range(r)]
+        return tensor(idx, dtype=input.dtype, device=input.device)
     if dim is None:
         input = reshape(input, (-1,))
         dim = 0

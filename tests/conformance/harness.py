@@ -109,6 +109,8 @@ def build(m, spec, shape, flat, device=None):
         t = m.tensor(spec.values, **kw)
     else:
         t = m.tensor(_nest(flat, shape), **kw) if shape else m.tensor(flat[0], **kw)
+        if not flat and shape:  # nested lists cannot spell (0, 3) or (2, 0)
+            t = t.reshape(shape)
     if spec.layout == "transposed" and len(spec.shape) >= 2:
         t = t.transpose(-1, -2)
     elif spec.layout == "expanded" and len(spec.shape) >= 1:
@@ -155,7 +157,8 @@ def grad_outputs(m, outs, name, device=None):
         kw = {"dtype": o.dtype}
         if device is not None:
             kw["device"] = device
-        res.append(m.tensor(_nest(flat, shape), **kw) if shape else m.tensor(flat[0], **kw))
+        g = m.tensor(_nest(flat, shape), **kw) if shape else m.tensor(flat[0], **kw)
+        res.append(g.reshape(shape) if n == 0 else g)
     return res
 
 
