@@ -1,5 +1,7 @@
 """The ``cpu`` device on NumPy: the namespace is NumPy itself (its 2.x array-API
 names); only the required methods and a few fast extensions live here."""
+import warnings
+
 import numpy as np
 
 from .. import _dtype as dt
@@ -21,6 +23,12 @@ _TO_NP = {
 if _np_bf16 is not None:
     _TO_NP[dt.bfloat16] = np.dtype(_np_bf16)
 _FROM_NP = {v: k for k, v in _TO_NP.items()}
+
+# torch computes 1/0, log(0), overflow silently (IEEE results); NumPy warns.
+# Silence those warnings only when they come from rustorch's own frames, so
+# the user's NumPy code keeps its settings and no op pays for an errstate.
+warnings.filterwarnings("ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered",
+                        category=RuntimeWarning, module=r"rustorch(\.|$)")
 _NP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
@@ -119,6 +127,13 @@ class NumpyBackend(Backend):
         return np.lib.stride_tricks.as_strided(flat[start:], shape=shape,
                                                strides=tuple(s * isz for s in strides))
 
+    def matmul(self, a, b):
+        # ndarray.dot has half of np.matmul's call overhead; keep matmul for
+        # large products, where it picks better BLAS routines (e.g. syrk)
+        if a.ndim == 2 and b.ndim == 2 and a.shape[0] * a.shape[1] * b.shape[1] < 32768:
+            return a.dot(b)
+        return np.matmul(a, b)
+
     def mask_zero(self, x, keep):
         # a multiply is branch-free (np.where with a random mask is ~10x slower);
         # it is exact unless x holds inf/nan where keep is False
@@ -155,14 +170,24 @@ class NumpyBackend(Backend):
             # accumulate in float32 like torch
             r = np.einsum(equation, *(o.astype(np.float32) for o in operands), optimize=True)
             return np.asarray(r).astype(operands[0].dtype)
-        # BLAS (optimize) pays off above a few thousand multiply-adds
-        big = len(operands) > 2 or operands[0].size * operands[1].size > 4096
-        return np.einsum(equation, *operands, optimize=big)
+        if len(operands) > 2:
+            return np.einsum(equation, *operands, optimize=True)
+        # BLAS (optimize) pays off above ~20k multiply-adds: the product of
+        # every letter's size
+        sizes = {}
+        for spec, op in zip(equation.split("->")[0].split(","), operands):
+            sizes.update(zip(spec, op.shape))
+        work = 1
+        for n in sizes.values():
+            work *= n
+        return np.einsum(equation, *operands, optimize=work > 20000)
 
     def pad(self, x, pads, mode, value):
         if mode == "constant":
             x = x[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape))]
             width = [(max(lo, 0), max(hi, 0)) for lo, hi in pads]
+            if not any(lo or hi for lo, hi in width):
+                return x.copy()
             return np.pad(x, width, constant_values=value)
         if all(lo >= 0 and hi >= 0 for lo, hi in pads):
             return np.pad(x, pads, mode=_NP_PAD_MODE[mode])

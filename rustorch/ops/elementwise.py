@@ -78,7 +78,7 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _SQRT_PI = math.sqrt(math.pi)
 
 exp = _unary_float("exp", _ns("exp"), lambda x, y: y, uses="y")
-exp2 = _unary_float("exp2", lambda b, a: b.xp.pow(2.0, a) if hasattr(b.xp, "pow") else None,
+exp2 = _unary_float("exp2", lambda b, a: b.xp.astype(b.xp.pow(2.0, a), a.dtype),
                     lambda x, y: y * _LN2, uses="y")
 expm1 = _unary_float("expm1", _ns("expm1"), lambda x, y: y + 1, uses="y")
 log = _unary_float("log", _ns("log"), lambda x, y: x.reciprocal())
@@ -142,8 +142,8 @@ def _unary_keep(name, kernel, deriv=None, node=None, allow_bool=True):
 
     def bwd(n, g):
         x, = n.unpack()
-        if deriv is None:
-            return (g.new_zeros(g.shape) if True else None,)
+        if deriv is None:  # piecewise constant: zero gradient
+            return (g.new_zeros(g.shape),)
         return (_mul_conj(g, deriv(x)),)
 
     def op(input):
@@ -184,7 +184,6 @@ neg = _unary_keep("neg", _ns("negative"), lambda x: x.new_full((), -1), allow_bo
 negative = neg
 positive = _unary_keep("positive", lambda b, a: a, lambda x: x.new_ones(()))
 sign = _unary_keep("sign", lambda b, a: b.xp.sign(a) if b.dtype_of(a) is not dt.bool else a)
-sgn_ = None
 floor = _unary_keep("floor", _round_kernel("floor"))
 ceil = _unary_keep("ceil", _round_kernel("ceil"))
 trunc = _unary_keep("trunc", _round_kernel("trunc"))

@@ -1,4 +1,5 @@
 """Matrix products: matmul/@, mm, bmm, mv, dot, outer, einsum, tensordot ..."""
+import functools
 import numbers
 
 from .. import _dtype as dt
@@ -33,27 +34,28 @@ def _conj(t):
 
 # ------------------------------------------------------------------ matmul family
 def _matmul_bwd(n, g):
-    a, b = n.unpack()
+    a, b = n.unpack()    # a is saved only if b needs a gradient, and vice versa
     sa, sb = n.ctx
+    ea, eb = n.next_functions
     ga = gb = None
     # work in >= 2-d, then drop the dims that 1-d operands added
-    a2 = a.unsqueeze(0) if a.ndim == 1 else a
-    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     g2 = g
-    if a.ndim == 1 and b.ndim == 1:
+    if len(sa) == 1 and len(sb) == 1:
         g2 = g.reshape(1, 1)
-    elif a.ndim == 1:
+    elif len(sa) == 1:
         g2 = g.unsqueeze(-2)
-    elif b.ndim == 1:
+    elif len(sb) == 1:
         g2 = g.unsqueeze(-1)
-    if a._rg:
+    if ea is not None:
+        b2 = b.unsqueeze(-1) if len(sb) == 1 else b
         ga = matmul(g2, b2.mT.conj() if b2.dtype.category == 3 else b2.mT)
-        if a.ndim == 1:
+        if len(sa) == 1:
             ga = ga.squeeze(-2)
         ga = sum_to(ga, sa)
-    if b._rg:
+    if eb is not None:
+        a2 = a.unsqueeze(0) if len(sa) == 1 else a
         gb = matmul(a2.mT.conj() if a2.dtype.category == 3 else a2.mT, g2)
-        if b.ndim == 1:
+        if len(sb) == 1:
             gb = gb.squeeze(-1)
         gb = sum_to(gb, sb)
     return ga, gb
@@ -110,13 +112,13 @@ def matmul(input, other, *, out=None):
     try:
         data = be.matmul(a._data, b._data)
     except ValueError:  # batch dims that do not broadcast
-        batch = broadcast_shapes(sa[:-2], sb[:-2])  # raises, naming the batch shapes
-        raise ShapeError(f"matmul: batch dimensions of input {shape_str(sa)} and other "
-                         f"{shape_str(sb)} do not broadcast ({shape_str(batch)})") from None
+        raise ShapeError(f"matmul: the batch dimensions of input {shape_str(sa)} and other "
+                         f"{shape_str(sb)} cannot be broadcast together") from None
     res = make(data, be)
     if STATE.enabled and (a._rg or b._rg):
         record(res, "MmBackward0" if len(sa) == 2 and len(sb) == 2 else "MatmulBackward0",
-               _matmul_bwd, (a, b), saved=(a, b), ctx=(sa, sb))
+               _matmul_bwd, (a, b), saved=(a if b._rg else None, b if a._rg else None),
+               ctx=(sa, sb))
     if out is not None:
         from .elementwise import _with_out
         return _with_out(res, out)
@@ -139,7 +141,8 @@ def _check_bmm(b1, b2, what="bmm"):
     if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                          f"[{b1.shape[0]}, {b1.shape[2]}] but got: [{b2.shape[0]}, "
-                         f"{b2.shape[1]}].")
+                         f"{b2.shape[1]}]. (batch1 {shape_str(b1.shape)}, batch2 "
+                         f"{shape_str(b2.shape)})")
 
 
 def bmm(input, mat2, *, out=None):
@@ -278,14 +281,22 @@ def tensordot(a, b, dims=2, out=None):
 
 
 # ------------------------------------------------------------------ beta * input + alpha * prod
+def _int_scalars(d, beta, alpha):
+    """addmm & co. truncate float scalars for integral tensors (torch does)."""
+    if d.category < 2 and d is not dt.bool:
+        return int(beta.real if isinstance(beta, complex) else beta), \
+            int(alpha.real if isinstance(alpha, complex) else alpha)
+    return beta, alpha
+
+
 def _check_scalars(d, beta, alpha):
+    """addr refuses float scalars for integral (and bool) tensors."""
     if d.category < 2:
-        for name, v in (("alpha", alpha), ("beta", beta)):
-            if isinstance(v, (float, complex)) and not isinstance(v, bool) and d is not dt.bool:
+        for name, v in (("beta", beta), ("alpha", alpha)):
+            if isinstance(v, (float, complex)):
                 raise DTypeError(f"For integral input tensors, argument {name} must not be a "
                                  f"floating point number.")
-            if d is dt.bool and not isinstance(v, (bool, int)):
-                raise DTypeError("Boolean alpha only supported for Boolean results.")
+    return beta, alpha
 
 
 def _axpby_bwd(n, g):
@@ -338,7 +349,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if mat2.ndim != 2:
         raise ShapeError(f"mat2 must be a matrix, got {mat2.ndim}-D tensor")
     _same_dtype3(input, mat1, mat2)
-    _check_scalars(input.dtype, beta, alpha)
+    beta, alpha = _int_scalars(input.dtype, beta, alpha)
     res = _axpby(input, matmul(mat1, mat2), beta, alpha, "AddmmBackward0")
     return _finish(res, out)
 
@@ -351,7 +362,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
         raise ShapeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
                          f"mat ({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
     _same_dtype3(input, mat, vec, "mat", "vec")
-    _check_scalars(input.dtype, beta, alpha)
+    beta, alpha = _int_scalars(input.dtype, beta, alpha)
     return _finish(_axpby(input, matmul(mat, vec), beta, alpha, "AddmvBackward0"), out)
 
 
@@ -360,7 +371,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
         if v.ndim != 1:
             raise ShapeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
     _same_dtype3(input, vec1, vec2, "vec1", "vec2")
-    _check_scalars(input.dtype, beta, alpha)
+    beta, alpha = _check_scalars(input.dtype, beta, alpha)
     if input.dtype is dt.bool:
         prod = vec1.reshape(-1, 1) & vec2
     else:
@@ -371,7 +382,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_bmm(batch1, batch2)
     _same_dtype3(input, batch1, batch2, "batch1", "batch2")
-    _check_scalars(input.dtype, beta, alpha)
+    beta, alpha = _int_scalars(input.dtype, beta, alpha)
     return _finish(_axpby(input, matmul(batch1, batch2), beta, alpha, "BaddbmmBackward0"), out)
 
 
@@ -387,8 +398,10 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise ShapeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} "
                          f"and {batch2.shape[1]}x{batch2.shape[2]})")
     _same_dtype3(input, batch1, batch2, "batch1", "batch2")
-    _check_scalars(input.dtype, beta, alpha)
-    prod = matmul(batch1, batch2).sum(0, dtype=input.dtype)
+    beta, alpha = _int_scalars(input.dtype, beta, alpha)
+    nb, n, k = batch1.shape
+    # sum_b batch1[b] @ batch2[b] as one (n, nb*k) @ (nb*k, p) product
+    prod = matmul(batch1.permute(1, 0, 2).reshape(n, nb * k), batch2.reshape(nb * k, batch2.shape[2]))
     return _finish(_axpby(input, prod, beta, alpha, "AddbmmBackward0"), out)
 
 
@@ -404,10 +417,15 @@ _ELL = "."  # one character standing for '...' after parsing
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+def _shapes(ops):
+    return ", ".join(shape_str(o.shape) for o in ops)
+
+
 def _einsum_err(msg):
     return ShapeError("einsum(): " + msg)
 
 
+@functools.lru_cache(maxsize=512)
 def _parse_equation(equation, num_ops):
     """torch's einsum parser: per-operand label lists (with _ELL) and the output
     labels (None when implicit)."""
@@ -444,7 +462,7 @@ def _parse_equation(equation, num_ops):
     if len(op_labels) != num_ops:
         raise _einsum_err("more operands were provided than specified in the equation")
     if arrow < 0:
-        return op_labels, None
+        return tuple(tuple(labels) for labels in op_labels), None
     rhs = equation[arrow + 2:]
     out = []
     i = 0
@@ -470,7 +488,7 @@ def _parse_equation(equation, num_ops):
             raise _einsum_err(f"invalid subscript given at index {len(lhs) + 2 + i} in the "
                               f"equation string, subscripts must be in [a-zA-Z]")
         i += 1
-    return op_labels, out
+    return tuple(tuple(labels) for labels in op_labels), tuple(out)
 
 
 def _sublist_equation(args):
@@ -593,7 +611,7 @@ def einsum(*args):
                         raise _einsum_err(f"dimension {pos} covered by ellipsis in operand {i}has "
                                           f"size {s} which does not broadcast with previously seen "
                                           f"ellipsis with size {ell_sizes[e]} for the respective "
-                                          f"dimension")
+                                          f"dimension (operand shapes: {_shapes(operands)})")
                     if ell_sizes[e] == 1:
                         ell_sizes[e] = s
                     sizes[ell[e]] = ell_sizes[e]
@@ -610,7 +628,8 @@ def einsum(*args):
                 prev = sizes.get(c, 1)
                 if s != 1 and prev != 1 and s != prev:
                     raise _einsum_err(f"subscript {c} has size {s} for operand {i} which does not "
-                                      f"broadcast with previously seen size {prev}")
+                                      f"broadcast with previously seen size {prev} (operand "
+                                      f"shapes: {_shapes(operands)})")
                 if prev == 1:
                     sizes[c] = s
             spec += c
@@ -801,7 +820,8 @@ def cross(input, other, dim=None, *, out=None):
         d = wrap_dim(dim, len(shape))
         if input.shape[d] != 3 or other.shape[d] != 3:
             raise ShapeError(f"linalg.cross: inputs dimension {d} must have length 3. Got "
-                             f"{input.shape[d]} and {other.shape[d]}")
+                             f"{input.shape[d]} and {other.shape[d]} (shapes "
+                             f"{shape_str(input.shape)} and {shape_str(other.shape)})")
     from .shape import roll
     a1, a2 = roll(input, -1, d), roll(input, -2, d)
     b1, b2 = roll(other, -1, d), roll(other, -2, d)
@@ -815,7 +835,8 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
         raise ShapeError(f"cdist only supports at least 2D tensors, X2 got: {x2.ndim}D")
     if x1.shape[-1] != x2.shape[-1]:
         raise ShapeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} "
-                         f"X2: {x2.shape[-1]}")
+                         f"X2: {x2.shape[-1]} (shapes {shape_str(x1.shape)} and "
+                         f"{shape_str(x2.shape)})")
     for name, x in (("X1", x1), ("X2", x2)):
         if x.dtype.category != 2:
             raise DTypeError(f"cdist only supports floating-point dtypes, {name} got: "
@@ -826,8 +847,9 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
         raise InvalidArgument("cdist only supports non-negative p values")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)          # (..., P, R, M)
     from .elementwise import where
-    if p == 0:
-        return (diff != 0).sum(-1).to(x1.dtype)
+    if p == 0:  # a count: zero gradient, but still connected to the inputs like torch's
+        link = where(diff.new_zeros((), dtype=dt.bool), diff, diff.new_zeros(())).sum(-1)
+        return (diff != 0).to(x1.dtype).sum(-1) + link
     if p == 1:
         return diff.abs().sum(-1)
     if p == float("inf"):
@@ -845,6 +867,18 @@ inner_product = dot
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "tensordot",
            "einsum", "addmm", "addmv", "addr", "baddbmm", "addbmm", "kron", "cross", "trace",
            "diag", "diag_embed", "diagflat", "tril_indices", "triu_indices", "cdist"]
+
+
+def _inplace(fn):
+    def method(self, *args, **kwargs):
+        from .inplace import apply_inplace
+        return apply_inplace(self, fn, *args, **kwargs)
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+export({"addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "addr_": _inplace(addr),
+        "baddbmm_": _inplace(baddbmm), "addbmm_": _inplace(addbmm)})
 export({"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "vdot": vdot,
         "outer": outer, "ger": ger, "inner": inner, "addmm": addmm, "addmv": addmv,
         "addr": addr, "baddbmm": baddbmm, "addbmm": addbmm, "kron": kron, "cross": cross,

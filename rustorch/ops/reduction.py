@@ -183,7 +183,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     axes = _axes(dim, input._data.ndim)
     d = _sum_dtype(b.dtype_of(input._data), dtype)
     x = cast(input, d)
-    out = make(b.xp.sum(x._data, axis=axes, keepdims=keepdim), b)
+    # the namespace widens small ints unless told the dtype; torch keeps it
+    out = make(b.xp.sum(x._data, axis=axes, keepdims=keepdim, dtype=x._data.dtype), b)
     if STATE.enabled and x._rg:
         record(out, "SumBackward1" if dim is not None else "SumBackward0",
                lambda n, g: (_expand_back(g, n.ctx[0], n.ctx[1], n.ctx[2]),), (x,),

@@ -133,6 +133,18 @@ C("addmm_int", lambda m, x, a, b: m.addmm(x, a, b, beta=2, alpha=3),
   [T(2, 2, dtype="int64", low=-3, high=3), T(2, 3, dtype="int64", low=-3, high=3),
    T(3, 2, dtype="int64", low=-3, high=3)], grad=False)
 C("addmm_method_transposed", lambda m, x, a, b: x.addmm(a, b), [T(3, 3, layout="transposed"), T(3, 2), T(2, 3, layout="transposed")])
+C("addmm_int_float_scalars", lambda m, x, a, b: m.addmm(x, a, b, beta=2.7, alpha=-1.5),
+  [T(2, 2, dtype="int64", low=-3, high=3), T(2, 3, dtype="int64", low=-3, high=3),
+   T(3, 2, dtype="int64", low=-3, high=3)], grad=False)
+C("addbmm_int_float_alpha", lambda m, x, a, b: m.addbmm(x, a, b, alpha=2.5),
+  [T(2, dtype="int32", low=-3, high=3), T(2, 2, 3, dtype="int32", low=-3, high=3),
+   T(2, 3, 2, dtype="int32", low=-3, high=3)], grad=False)
+C("addr_bool", lambda m, x, a, b: m.addr(x, a, b), [T(2, 3, dtype="bool"), T(2, dtype="bool"), T(3, dtype="bool")],
+  grad=False)
+C("addv_beta0_bool_alpha0", lambda m, x, a, b: m.addr(x, a, b, beta=0, alpha=False),
+  [T(2, 3, dtype="bool"), T(2, dtype="bool"), T(3, dtype="bool")], grad=False)
+C("addmm_inplace", lambda m, x, a, b: x.clone().addmm_(a, b, beta=0.5), [T(2, 2), T(2, 3), T(3, 2)])
+C("baddbmm_inplace", lambda m, x, a, b: (x * 1).baddbmm_(a, b, alpha=2), [T(2, 3, 2), T(2, 3, 4), T(2, 4, 2)])
 C("addmv", lambda m, x, a, v: m.addmv(x, a, v, beta=-1.5, alpha=0.5), [T(3), T(3, 4), T(4)])
 C("addmv_bcast", lambda m, x, a, v: m.addmv(x, a, v), [T(1), T(3, 4), T(4)])
 C("addr", lambda m, x, a, b: m.addr(x, a, b, alpha=2), [T(3, 2), T(3), T(2)])

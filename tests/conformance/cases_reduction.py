@@ -306,3 +306,9 @@ add("max_float16_dim", lambda m, x: m.max(x, 1), [T(3, 4, dtype="float16", disti
 add("sum_float16", lambda m, x: m.sum(x, 0), [T(4, 3, dtype="float16")], atol=1e-2)
 add("cumsum_grad_chain", lambda m, x: m.cumsum(x.exp(), 0).logsumexp(0), [T(5, 2)])
 add("logsumexp_complex", lambda m, x: m.logsumexp(x, 0), [T(3, dtype="complex64")], grad=False, atol=1e-4)
+
+# an explicit small-int dtype is kept (the namespace would widen it)
+CASES.append(Case("red_sum_dtype_int32", lambda m, x: x.sum(dim=0, dtype=m.int32),
+                  [T(3, 4, dtype="int8", low=-9, high=9, grad=False)], grad=False))
+CASES.append(Case("red_sum_dtype_int16_all", lambda m, x: m.sum(x, dtype=m.int16),
+                  [T(5, dtype="uint8", low=0, high=9, grad=False)], grad=False))
