@@ -194,7 +194,7 @@ class NumpyBackend(Backend):
         return super().pad(x, pads, mode, value)
 
     def pad_backward(self, g, pads, mode, shape):
-        from .contract import pad_indices
+        from .fallbacks import pad_indices
         for ax, (lo, hi) in enumerate(pads):
             if not (lo or hi):
                 continue

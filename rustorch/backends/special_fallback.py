@@ -63,9 +63,8 @@ def erfinv(xp, x):
     for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
               0.00943887047, 1.00167406, 2.83297682):
         p_hi = xp.add(xp.multiply(p_hi, hi), c)
-    y = xp.multiply(xp.where(xp.less(w, 5.0), p_lo, p_hi), xp.where(xp.less(a, 0), -1.0, 1.0))
-    y = xp.multiply(y, xp.where(xp.equal(a, 0), 0.0, 1.0))
-    for _ in range(3):
+    y = xp.multiply(xp.where(xp.less(w, 5.0), p_lo, p_hi), xp.clip(a, -1.0, 1.0))  # ~1e-7 relative
+    for _ in range(3):  # Newton steps to double precision
         err = xp.subtract(erf(xp, y), a)
         y = xp.subtract(y, xp.divide(err, xp.multiply(_TWO_OVER_SQRT_PI,
                                                       xp.exp(xp.negative(xp.multiply(y, y))))))

@@ -3,7 +3,7 @@ unique, unique_consecutive, searchsorted, bucketize.
 
 Kernels are the namespace's stable ``argsort`` / ``take_along_axis`` /
 ``searchsorted`` (descending order without negation, see
-``contract.argsort_stable``) and the ``topk`` extension.  The values outputs
+``fallbacks.argsort_stable``) and the ``topk`` extension.  The values outputs
 of sort / topk / kthvalue scatter their gradient back through the indices."""
 import numbers
 
@@ -12,7 +12,7 @@ from .. import return_types as _rtypes
 from .._errors import (AutogradError, DTypeError, IndexOutOfRange, InvalidArgument, InvalidType,
                        ShapeError)
 from .._tensor import Tensor, make, wrap_dim
-from ..backends.contract import argsort_stable
+from ..backends.fallbacks import argsort_stable
 from ._core import export, needs_grad, record, result_dtype, as_operand, cast
 
 
