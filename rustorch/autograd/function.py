@@ -2,7 +2,7 @@
 static ``forward(ctx, ...)`` and ``backward(ctx, *grads)``, as in torch."""
 from .._errors import AutogradError
 from .grad_mode import STATE
-from .graph import Node, edge_of
+from .graph import FREED_MESSAGE, Node, edge_of
 
 
 class FunctionCtx:
@@ -39,9 +39,7 @@ class BackwardCFunction(Node, FunctionCtx):
     @property
     def saved_tensors(self):
         if self._freed:
-            raise AutogradError("Trying to backward through the graph a second time (or directly "
-                                "access saved tensors after they have already been freed). "
-                                "Specify retain_graph=True if you need to backward a second time.")
+            raise AutogradError(FREED_MESSAGE)
         out = []
         for t, v in zip(self._saved, self._saved_versions):
             if t is not None and t._version[0] != v:

@@ -12,6 +12,14 @@ from .._errors import AutogradError
 from .grad_mode import STATE
 
 
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
 class RemovableHandle:
     __slots__ = ("_list", "_item")
 
@@ -114,12 +122,7 @@ class OpNode(Node):
     def unpack(self):
         """The saved tensors, after checking nobody modified them in place."""
         if self._freed and self.versions:
-            raise AutogradError(
-                "Trying to backward through the graph a second time (or directly access "
-                "saved tensors after they have already been freed). Saved intermediate "
-                "values of the graph are freed when you call .backward() or autograd.grad(). "
-                "Specify retain_graph=True if you need to backward through the graph a "
-                "second time or if you need to access saved tensors after calling backward.")
+            raise AutogradError(FREED_MESSAGE)
         out = []
         for i, (t, v) in enumerate(zip(self.saved, self.versions)):
             if t is not None and t._version[0] != v:
@@ -137,12 +140,7 @@ class OpNode(Node):
         a = self._out_ref
         if a is None:
             if self._freed:
-                raise AutogradError(
-                    "Trying to backward through the graph a second time (or directly access "
-                    "saved tensors after they have already been freed). Saved intermediate "
-                    "values of the graph are freed when you call .backward() or autograd.grad(). "
-                    "Specify retain_graph=True if you need to backward through the graph a "
-                    "second time or if you need to access saved tensors after calling backward.")
+                raise AutogradError(FREED_MESSAGE)
             raise AutogradError(f"{self._name} did not save its output")
         if a._version[0] != self._out_version:
             raise AutogradError(

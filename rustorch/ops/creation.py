@@ -156,18 +156,12 @@ def _check_representable(data, dtype):
 
 
 def _from_numpy_copy(arr, b, dtype):
-    from ..backends.numpy_backend import _FROM_NP
-    import numpy as np
-    if arr.dtype not in _FROM_NP:
-        raise InvalidType(f"can't convert np.ndarray of type {arr.dtype}; the supported types are "
-                          "float64, float32, float16, complex64, complex128, int64, int32, int16, "
-                          "int8, uint8, and bool")
-    src_dt = _FROM_NP[arr.dtype]
-    dtype = src_dt if dtype is None else dt.as_dtype(dtype)
-    if b.name == "cpu":
-        return make(np.array(arr, dtype=b.to_native_dtype(dtype), copy=True), b)
-    t = make(np.array(arr, copy=True), backends.get("cpu"))
-    return t.to(device=b.device, dtype=dtype)
+    """A copy of a NumPy array on backend ``b``: viewed zero-copy on cpu, then
+    moved/cast with the usual ``to`` (which copies)."""
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    t = from_numpy(arr)
+    return t.to(device=b.device, dtype=dt.as_dtype(dtype) if dtype is not None else None, copy=True)
 
 
 def as_tensor(data, dtype=None, device=None):
