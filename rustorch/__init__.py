@@ -28,7 +28,8 @@ from .ops import indexing as _indexing, linalg as _linalg, sorting as _sorting  
 from .ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, full, empty,
                            zeros_like, ones_like, empty_like, full_like, arange, linspace, logspace,
                            eye, rand, randn, randint, randperm, rand_like, randn_like,
-                           randint_like, normal, bernoulli, multinomial, clone)
+                           randint_like, normal, bernoulli, multinomial, clone,
+                           set_default_device, get_default_device)
 from .ops.elementwise import *  # noqa: F401,F403
 from .ops.elementwise import finfo, iinfo, to_dtype as _to_dtype  # noqa: F401
 from .ops.shape import *  # noqa: F401,F403

@@ -24,3 +24,16 @@ def pytest_report_header(config):
 @pytest.fixture(params=CONFORMANCE_BACKENDS)
 def device(request):
     return request.param
+
+
+@pytest.fixture(scope="session")
+def golden_path(tmp_path_factory):
+    """Torch's answers to every conformance case, generated once per session
+    into a temp dir (never committed): see tests/golden.py."""
+    pytest.importorskip("torch", reason="torch (the oracle) is not installed: pip install torch==2.13.0")
+    import golden
+    from conformance.registry import all_cases
+    path = tmp_path_factory.mktemp("golden") / "conformance.json"
+    info = golden.generate(all_cases(), str(path))
+    print(f"\ngolden file: {info['count']} cases, {info['bytes'] / 1e6:.1f} MB in {info['seconds']:.1f}s")
+    return str(path)

@@ -2,6 +2,8 @@
 
 ``rt.backends.available()`` lists the device types usable on this machine;
 asking for any other raises ``BackendUnavailableError`` naming what to install.
+Where NumPy is absent (Pyodide without numpy), ``cpu`` is served by the
+pure-Python backend (the ``python`` device's), reporting device ``cpu``.
 """
 import importlib
 
@@ -18,6 +20,12 @@ _PROVIDERS = {
     "cuda": ("rustorch.backends.cuda_backend", "CudaBackend", "pip install cupy-cuda12x"),
     "opencl": ("rustorch.backends.opencl_backend", "OpenCLBackend", "pip install pyopencl mako"),
 }
+# device type -> (module, class name, package): where that package is not
+# installed, this backend serves the device instead -- ``cpu`` runs on the
+# pure-Python namespace where NumPy is absent (Pyodide without numpy).
+_FALLBACKS = {
+    "cpu": ("rustorch.backends.python_backend", "PythonBackend", "numpy"),
+}
 _INSTANCES = {}
 _FAILURES = {}
 
@@ -29,6 +37,13 @@ def register(device_type, module, class_name, install_hint=None):
     _FAILURES.pop(device_type, None)
 
 
+def _missing_package(e):
+    """The top-level package an ImportError says is absent, else None."""
+    if isinstance(e, ModuleNotFoundError) and e.name:
+        return e.name.split(".")[0]
+    return None
+
+
 def _load(device_type):
     module, cls, hint = _PROVIDERS[device_type]
     try:
@@ -37,11 +52,37 @@ def _load(device_type):
         if getattr(e, "name", None) == module:
             raise BackendUnavailableError(
                 f"device '{device_type}' has no backend in this version of rustorch") from None
+        fb = _FALLBACKS.get(device_type)
+        if fb is not None and _missing_package(e) == fb[2]:
+            return _load_fallback(device_type, fb)
         need = f"; install it with `{hint}`" if hint else ""
         raise BackendUnavailableError(
             f"device '{device_type}' needs the package '{e.name or e}', which is not "
             f"installed or failed to import{need}") from None
     return getattr(mod, cls)(_device(device_type))
+
+
+def _load_fallback(device_type, fallback):
+    """The fallback backend, as a subclass that reports ``device_type``
+    (so tensors print and compare as that device)."""
+    module, cls, package = fallback
+    try:
+        base = getattr(importlib.import_module(module), cls)
+    except ImportError as e:
+        raise BackendUnavailableError(
+            f"device '{device_type}': the package '{package}' is not installed and its "
+            f"fallback ({module}) failed to import: {e}") from None
+
+    def to_numpy(self, x):
+        raise BackendUnavailableError(
+            f"numpy() needs NumPy, which is not installed; device '{device_type}' runs on the "
+            f"pure-Python backend here (use .tolist(), or install it with `pip install {package}`)")
+
+    sub = type(f"{base.__name__}As{device_type.capitalize()}", (base,),
+               {"name": device_type, "fallback_for": package, "to_numpy": to_numpy,
+                "__module__": __name__, "__doc__": f"{base.__name__} serving device "
+                f"'{device_type}' because '{package}' is not installed."})
+    return sub(_device(device_type))
 
 
 def get(dev):

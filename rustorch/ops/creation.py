@@ -6,7 +6,7 @@ from .. import _dtype as dt
 from .. import backends
 from .. import random as _random
 from .._device import device as _device
-from .._errors import DTypeError, InvalidArgument, InvalidType, ShapeError
+from .._errors import BackendUnavailableError, DTypeError, InvalidArgument, InvalidType, ShapeError
 from .._tensor import Tensor, make, Size
 from ..autograd.grad_mode import STATE
 from ._core import export, needs_grad, record, scalar_dtype
@@ -14,9 +14,25 @@ from ._core import export, needs_grad, record, scalar_dtype
 _FLOAT = 2
 
 
+_DEFAULT_DEVICE = ["cpu"]
+
+
+def set_default_device(device):
+    """Device that factory functions (tensor, zeros, rand ...) use when given
+    none, like torch.set_default_device; None restores 'cpu'."""
+    if device is None:
+        device = "cpu"
+    backends.get(device)  # fail now, with the install hint, if it is unavailable
+    _DEFAULT_DEVICE[0] = str(device) if not isinstance(device, str) else device
+
+
+def get_default_device():
+    return _device(_DEFAULT_DEVICE[0])
+
+
 def _backend(device):
     if device is None:
-        return backends.get("cpu")
+        return backends.get(_DEFAULT_DEVICE[0])
     if isinstance(device, Tensor):
         return device._b
     return backends.get(device)
@@ -80,9 +96,19 @@ def _infer(obj, shape_out, depth=0):
     raise InvalidArgument(f"Could not infer dtype of {type(obj).__name__}")
 
 
+def _numpy_dtypes():
+    """NumPy dtype -> rustorch dtype; imported lazily, so rustorch runs without NumPy."""
+    try:
+        from ..backends.numpy_backend import _FROM_NP
+    except ImportError as e:
+        raise BackendUnavailableError(
+            f"NumPy arrays need the NumPy backend, which failed to import ({e}); "
+            "install NumPy with `pip install numpy`") from None
+    return _FROM_NP
+
+
 def _np_scalar_dtype(v):
-    from ..backends.numpy_backend import _FROM_NP
-    return _FROM_NP[v.dtype]
+    return _numpy_dtypes()[v.dtype]
 
 
 def _widest(a, b):
@@ -180,9 +206,14 @@ asarray = as_tensor
 
 def from_numpy(ndarray):
     """Zero-copy: the tensor and the array share memory."""
-    from ..backends.numpy_backend import _FROM_NP
     if not _is_numpy(ndarray) or not hasattr(ndarray, "shape"):
-        raise InvalidType(f"expected np.ndarray (got {type(ndarray).__name__})")
+        try:
+            import numpy  # noqa: F401  (only to word the error)
+            extra = ""
+        except ImportError:
+            extra = "; NumPy is not installed here (use rustorch.tensor(data) instead)"
+        raise InvalidType(f"expected np.ndarray (got {type(ndarray).__name__}){extra}")
+    _FROM_NP = _numpy_dtypes()
     if ndarray.dtype not in _FROM_NP:
         raise InvalidType(f"can't convert np.ndarray of type {ndarray.dtype}; the supported types "
                           "are float64, float32, float16, complex64, complex128, int64, int32, "

@@ -65,7 +65,8 @@ def _normalize_key(x, key):
             if not isinstance(k, Tensor):
                 raise InvalidType(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
                                   f"byte or bool tensors are valid indices (got {type(k).__name__})")
-            k = same_device(x, k) if k._b is not x._b else k
+            if k._b is not x._b:  # like torch, index tensors may live on the cpu
+                k = k.to(x.device) if k._b.name == "cpu" else same_device(x, k)
             kd = k.dtype
             if kd is dt.bool or kd is dt.uint8:
                 kb = k if kd is dt.bool else k.to(dt.bool)

@@ -166,7 +166,16 @@ def run_case(case, m, device=None):
     """Forward (and backward) of a case under module ``m``; returns plain data:
     {"outputs": [(dtype, shape, values)], "grads": [...] or None}."""
     inputs = case_inputs(case, m, device)
-    outs = _as_list(case.fn(m, *inputs))
+    if device is not None and hasattr(m, "set_default_device"):
+        # tensors a case makes itself (index lists, masks) land on its device
+        prev = m.get_default_device()
+        m.set_default_device(device)
+        try:
+            outs = _as_list(case.fn(m, *inputs))
+        finally:
+            m.set_default_device(prev)
+    else:
+        outs = _as_list(case.fn(m, *inputs))
     record = {"outputs": [_describe(o) for o in outs], "grads": None}
     if case.grad:
         diff_in = [t for t in inputs if _is_tensor(m, t) and t.requires_grad]
