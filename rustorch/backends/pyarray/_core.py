@@ -56,7 +56,10 @@ class PyArray:
         """The elements as a flat Python list in C order."""
         if self.contig:
             return D.read(self.buf, self.dtype, self.offset, self.offset + self.size)
-        return D.gather(self.buf, self.dtype, self.indices())
+        # strided: copy the raw storage units run by run, then decode once
+        from ._manipulation import copy_c
+        c = copy_c(self)
+        return D.read(c.buf, c.dtype, 0, c.size)
 
     def item(self):
         if self.size != 1:

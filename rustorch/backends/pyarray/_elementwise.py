@@ -1,8 +1,9 @@
 """Elementwise functions of the pure-Python namespace, with NumPy 2 semantics.
 
-Every function reads its operands as flat Python lists (``PyArray.values()``),
-computes with a comprehension or ``map`` over builtins / ``math`` / ``cmath``,
-and stores the result through ``from_list`` (which rounds to float32/float16/
+Every function reads its operands as flat sequences in C order (``_seq``: the
+storage ``array`` itself when it holds the values natively, else
+``PyArray.values()``), computes with a comprehension or ``map`` over builtins,
+``math`` or ``cmath``, and stores the result through ``from_list`` (which rounds to float32/float16/
 bfloat16/complex64 and wraps integers).  Values are computed in double
 precision: for + - * / and sqrt that is exactly NumPy's float32/float16 result
 (double rounding is innocuous there); transcendental functions are at least as
@@ -53,7 +54,6 @@ _LN10 = math.log(10.0)
 _EXC = (ValueError, OverflowError, ZeroDivisionError)
 _copysign = math.copysign
 _isinf = math.isinf
-_isnan = math.isnan
 _exp = math.exp
 _log1p = math.log1p
 
@@ -90,6 +90,8 @@ def _scalar_to(s, d):
     if k == "f":
         if d is D.float64:
             return float(s)
+        if d is D.float32:
+            return array.array("f", (s,))[0]
         return D.read(D.storage_from([float(s)], d), d, 0, 1)[0]
     if k == "c":
         if d is D.complex128:
@@ -102,6 +104,37 @@ def _scalar_to(s, d):
     return s  # Python ints keep their exact value (comparisons are exact)
 
 
+_NATIVE = frozenset((D.bool_, D.int8, D.int16, D.int32, D.int64, D.uint8, D.uint16, D.uint32,
+                     D.uint64, D.float32, D.float64))
+
+
+def _seq(x):
+    """The values of PyArray ``x`` in C order, as a sequence to iterate (never
+    mutated): the storage array itself (or a slice of it) when ``x`` is
+    contiguous and its storage holds the values natively -- iterating an
+    ``array`` makes each Python number as it is consumed, which is faster than
+    a list of them all (bools come as 0/1) -- else ``x.values()``."""
+    if x.dtype in _NATIVE:
+        buf = x.buf
+        if x.contig:
+            o = x.offset
+            n = x.size
+            return buf if o == 0 and n == len(buf) else buf[o:o + n]
+        shape = x.shape
+        if shape and shape[-1] >= 8 and x.strides[-1] > 0 and x.size:
+            # strided rows: one C-level slice per row instead of one index per element
+            n, st = shape[-1], x.strides[-1]
+            offs = [x.offset]
+            for m, s in zip(shape[:-1], x.strides[:-1]):
+                offs = [o + j * s for o in offs for j in range(m)]
+            span = (n - 1) * st + 1
+            out = array.array(buf.typecode)
+            for o in offs:
+                out += buf[o:o + span:st]
+            return out
+    return x.values()
+
+
 def _empty(shape, d):
     return PyArray(D.new_storage(d, 0), d, shape)
 
@@ -109,7 +142,7 @@ def _empty(shape, d):
 # ====================================================================== operands
 def _bcast_values(x, shape):
     """Flat values of PyArray ``x`` broadcast to ``shape`` (C order)."""
-    vals = x.values()
+    vals = _seq(x) if isinstance(x, PyArray) else x.values()
     xs = (1,) * (len(shape) - x.ndim) + x.shape
     runs = []  # merged (out size, broadcast?) runs, outermost first
     for ni, no in zip(xs, shape):
@@ -144,7 +177,7 @@ def _operand(x, shape, cdt):
         if cdt.kind == "f" and d.kind in "iub":
             v = float(v)
         return v, True
-    vals = x.values() if x.shape == shape else _bcast_values(x, shape)
+    vals = _seq(x) if x.shape == shape else _bcast_values(x, shape)
     if cdt.kind == "f" and d.kind in "iu" and d.itemsize == 8:
         vals = list(map(float, vals))  # as NumPy: cast first (ints beyond 2**53 round)
     return vals, False
@@ -170,8 +203,7 @@ def ls(A, b):
 def sl(a, B):
     return [{e} for b in B]
 """
-_KGLOBALS = {"_math": math, "_cmath": cmath, "_copysign": _copysign, "_exp": _exp,
-             "_log1p": _log1p, "_LN2": _LN2, "_babs": _builtin_abs}
+_KGLOBALS = {"_exp": _exp, "_log1p": _log1p, "_LN2": _LN2}  # names kernel expressions use
 
 
 class _Kernel:
@@ -230,7 +262,7 @@ def _binary(x1, x2, kern, rdt, cdt=None, src="same"):
 def _unary_values(x):
     """(values, dtype) of a unary operand (Python scalars become 0-d arrays)."""
     x = _arr(x)
-    return x.values(), x.dtype, x.shape
+    return _seq(x), x.dtype, x.shape
 
 
 # ====================================================================== safe helpers
@@ -568,7 +600,7 @@ def bitwise_xor(x1, x2, /):
 def _clamp_shift(x2, bits):
     """Shift counts outside [0, bits) act as ``bits`` (NumPy: everything shifted out)."""
     if isinstance(x2, PyArray):
-        vals = x2.values()
+        vals = _seq(x2)
         if vals and (min(vals) < 0 or max(vals) >= bits):
             return from_list([v if 0 <= v < bits else bits for v in vals], x2.shape, x2.dtype, "i")
         return x2
@@ -771,7 +803,7 @@ def positive(x, /):
 
 
 def _copy(x):
-    return from_list(x.values(), x.shape, x.dtype, x.dtype.kind)
+    return from_list(_seq(x), x.shape, x.dtype, x.dtype.kind)
 
 
 def square(x, /):
@@ -825,7 +857,7 @@ def floor(x, /):
     x = _arr(x)
     if x.dtype.kind != "f":
         return _rounding(x, math.floor, "floor")
-    vals = x.values()
+    vals = _seq(x)
     out = [v // 1.0 for v in vals]  # exact floor, -0.0 kept; inf // 1.0 is nan
     t = sum(out)
     if t - t != 0:  # a nan or inf somewhere: keep non-finite inputs as they are
@@ -977,7 +1009,8 @@ class _Raw:
 def _raw_items(x, shape):
     """Storage items of PyArray ``x`` broadcast to ``shape`` (not for complex)."""
     if x.contig:
-        vals = x.buf[x.offset:x.offset + x.size].tolist()
+        buf = x.buf
+        vals = buf if x.offset == 0 and x.size == len(buf) else buf[x.offset:x.offset + x.size]
     else:
         buf = x.buf
         vals = [buf[i] for i in x.indices()]
@@ -1008,8 +1041,8 @@ def where(condition, x1, x2, /):
         pick = x1 if condition.values()[0] else x2
         if isinstance(pick, PyArray) and pick.dtype is rdt:
             return from_list(_bcast_values(pick, shape), shape, rdt, rdt.kind)
-        a, _ = _operand(pick, shape, rdt)
-        return from_list([a] * n if not isinstance(a, list) else a, shape, rdt,
+        a, scalar = _operand(pick, shape, rdt)
+        return from_list([a] * n if scalar else list(a), shape, rdt,
                          rdt.kind if rdt is not D.bool_ else None)
     C = _cond_items(condition, shape)
     raw = rdt.kind != "c"
@@ -1052,7 +1085,7 @@ def sigmoid_kernel(x):
     if d.kind != "f":
         return None
     e = _exp
-    vals = x.values()
+    vals = _seq(x)
     out = [1.0 / (1.0 + e(-v)) if v >= 0.0 else (t := e(v)) / (1.0 + t) for v in vals]
     return from_list(out, x.shape, d, "f")
 
@@ -1079,7 +1112,7 @@ def special_kernel(name, x):
     d = x.dtype
     if fn is None or d.kind != "f":
         return None
-    vals = x.values()
+    vals = _seq(x)
     try:
         out = list(map(fn, vals))
     except (ValueError, OverflowError):

@@ -102,6 +102,13 @@ def getitem(x, key):
     items = _expand_key(x, key)
     if not _is_advanced(items):
         return _basic(x, items)
+    adv = [i for i, k in enumerate(items) if _is_adv(k)]
+    if len(adv) == 1 and not any(isinstance(k, bool) for k in items):
+        # one index array among slices / new axes: a take along one axis of a view
+        from ._manipulation import take
+        i = adv[0]
+        view = _basic(x, items[:i] + [slice(None)] + items[i + 1:])
+        return take(view, items[i], axis=i)
     return _advanced_gather(x, items)
 
 

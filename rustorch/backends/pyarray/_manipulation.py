@@ -502,6 +502,15 @@ def take_along_axis(x, indices, axis=-1):
     if not vals:
         return PyArray(array.array(x.buf.typecode), x.dtype, out_shape)
     strides = [0 if (d == a or x.shape[d] == 1) else x.strides[d] for d in range(x.ndim)]
+    m = out_shape[a]
+    if a == x.ndim - 1 and x.strides[a] == 1 and x.dtype.kind != "c" and m > 1:
+        # lane by lane: one itemgetter over a slice of the buffer per lane
+        starts = _view(x, out_shape[:-1], strides[:-1], x.offset).indices()
+        buf, n = x.buf, x.shape[a]
+        res = []
+        for r, p in enumerate(starts):
+            res += itemgetter(*vals[r * m:(r + 1) * m])(buf[p:p + n])
+        return PyArray(array.array(buf.typecode, res), x.dtype, out_shape)
     base = _view(x, out_shape, strides, x.offset).indices()
     sa = x.strides[a]
     pos = [p + v * sa for p, v in zip(base, vals)] if sa != 1 else \

@@ -32,6 +32,11 @@ def _i64(vals, shape):
     return PyArray(array.array("q", vals), D.int64, shape)
 
 
+def _values(x):
+    """Flat C-order values (non-contiguous views copied by the slice engine first)."""
+    return x.values() if x.contig else copy_c(x).values()
+
+
 def _cplx_key(v):
     re, im = v.real, v.imag
     a, b = re != re, im != im
@@ -43,28 +48,46 @@ def nonzero(x):
     if x.ndim == 0:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. "
                          "Use np.atleast_1d(scalar).nonzero() instead.")
-    vals = x.values()
-    pos = list(itertools.compress(range(len(vals)), vals))
-    k = len(pos)
-    if x.ndim == 1:
-        return (_i64(pos, (k,)),)
-    out = []
-    for n, cs in zip(x.shape, c_strides(x.shape)):
-        if cs == 1:
-            coords = [p % n for p in pos]
-        elif n * cs == x.size:
-            coords = [p // cs for p in pos]
-        else:
-            coords = [p // cs % n for p in pos]
-        out.append(_i64(coords, (k,)))
-    return tuple(out)
+    vals = _values(x)
+    n_last = x.shape[-1]
+    if x.ndim == 1 or n_last < 8:
+        pos = list(itertools.compress(range(len(vals)), vals))
+        k = len(pos)
+        if x.ndim == 1:
+            return (_i64(pos, (k,)),)
+        out = []
+        for n, cs in zip(x.shape, c_strides(x.shape)):
+            if cs == 1:
+                coords = [p % n for p in pos]
+            elif n * cs == x.size:
+                coords = [p // cs for p in pos]
+            else:
+                coords = [p // cs % n for p in pos]
+            out.append(_i64(coords, (k,)))
+        return tuple(out)
+    # row by row: the last coordinate from compress, the others repeated
+    lead = x.shape[:-1]
+    cols = []
+    heads = [array.array("q") for _ in lead]
+    cols_range = range(n_last)
+    s = 0
+    for coord in itertools.product(*map(range, lead)):
+        hit = list(itertools.compress(cols_range, vals[s:s + n_last]))
+        s += n_last
+        if hit:
+            cols += hit
+            c = len(hit)
+            for h, j in zip(heads, coord):
+                h += array.array("q", (j,)) * c
+    k = len(cols)
+    return tuple(PyArray(a, D.int64, (k,)) for a in heads + [array.array("q", cols)])
 
 
 def count_nonzero(x, axis=None, keepdims=False):
     axes = normalize_axes(axis, x.ndim)
     keep = [d for d in range(x.ndim) if d not in axes]
     v = x if keep + list(axes) == list(range(x.ndim)) else permute_dims(x, tuple(keep + list(axes)))
-    vals = v.values()
+    vals = _values(v)
     m = 1
     for d in axes:
         m *= x.shape[d]
@@ -116,7 +139,7 @@ def _along(x, axis, lane_fn, descending, build):
     n = x.shape[a]
     last = a == x.ndim - 1
     v = x if last else moveaxis(x, a, -1)
-    vals = v.values()
+    vals = _values(v)
     kind = x.dtype.kind
     if n == len(vals):
         out = lane_fn(vals, kind, descending)
@@ -150,7 +173,7 @@ def searchsorted(x1, x2, side="left", sorter=None):
     if x1.ndim != 1:
         raise ValueError("object too deep for desired array" if x1.ndim > 1 else
                          "object of too small depth for desired array")
-    a = x1.values()
+    a = _values(x1)
     n = len(a)
     if sorter is not None:
         order = sorter.values() if isinstance(sorter, PyArray) else list(sorter)
@@ -182,7 +205,7 @@ def searchsorted(x1, x2, side="left", sorter=None):
 
 # ------------------------------------------------------------------ sets
 def _unique(x, want_index, want_inverse, want_counts):
-    flat = x.values()
+    flat = _values(x)
     kind = x.dtype.kind
     order = _argsort_lane(flat, kind, False)
     s = [flat[i] for i in order]
