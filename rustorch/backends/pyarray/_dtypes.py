@@ -106,6 +106,9 @@ def scalar_kind(v):
         return "f"
     if isinstance(v, complex):
         return "c"
+    kind = getattr(getattr(v, "dtype", None), "kind", None)  # NumPy scalars
+    if kind is not None and getattr(v, "ndim", 1) == 0:
+        return {"b": "b", "i": "i", "u": "i", "f": "f", "c": "c"}.get(kind)
     return None
 
 
