@@ -294,7 +294,7 @@ _div_true = _binary("div", lambda be, x, y: be.xp.divide(x, y), _div_bwd, "DivBa
 
 def add(input, other, *, alpha=1, out=None):
     # fast path: two tensors of one dtype on one device
-    if alpha == 1 and type(input) is Tensor and type(other) is Tensor and input._b is other._b \
+    if alpha == 1 and isinstance(input, Tensor) and isinstance(other, Tensor) and input._b is other._b \
             and input._data.dtype == other._data.dtype and out is None:
         b = input._b
         try:
@@ -324,7 +324,7 @@ subtract = sub
 
 
 def mul(input, other, *, out=None):
-    if type(input) is Tensor and type(other) is Tensor and input._b is other._b \
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._b is other._b \
             and input._data.dtype == other._data.dtype and out is None:
         b = input._b
         try:

@@ -89,7 +89,7 @@ def _matmul_size_error(sa, sb):
 
 
 def matmul(input, other, *, out=None):
-    if type(input) is Tensor and type(other) is Tensor and input._b is other._b \
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._b is other._b \
             and input._data.dtype == other._data.dtype:
         a, b = input, other
     else:

@@ -1,14 +1,13 @@
 """torch.nn.functional: stateless layers written on the public Tensor API."""
 import numbers
 
-from .. import _dtype as dt
-from .._errors import InvalidType, ShapeError, UnsupportedError, shape_str
-from .._tensor import Tensor, make
-from ..autograd.grad_mode import STATE
-from ..ops._core import py_scalar, record
-from ..ops.elementwise import relu, sigmoid, tanh  # noqa: F401
+from ... import _dtype as dt
+from ..._errors import InvalidType, ShapeError, UnsupportedError, shape_str
+from ..._tensor import Tensor, make
+from ...autograd.grad_mode import STATE
+from ...ops._core import py_scalar, record
 
-__all__ = ["pad", "relu", "sigmoid", "tanh"]
+__all__ = ["pad"]
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 _KERNEL = {"reflect": "reflection_pad", "replicate": "replication_pad"}

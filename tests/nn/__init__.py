@@ -1,0 +1,1 @@
+"""nn layer cases, checked against torch on every backend."""
