@@ -70,6 +70,8 @@ EXTENSIONS = {
     "logsumexp": "log(sum(exp(x))) along axes, stabilised",
     "softmax": "softmax along an axis",
     "log_softmax": "log-softmax along an axis",
+    "layer_norm": "normalise over the last k axes (+ weight, bias): (y, mean, rstd)",
+    "embedding": "gather rows of a 2-D weight by an int index array",
     "scatter_add": "torch.scatter_add along an axis",
     "scatter": "torch.scatter along an axis (last writer wins)",
     "scatter_reduce": "torch.scatter_reduce (sum, prod, mean, amax, amin)",
@@ -79,6 +81,9 @@ EXTENSIONS = {
     "logcumsumexp": "cumulative logsumexp",
     "mode": "most frequent value and its index",
     "topk": "k largest / smallest values and indices, sorted",
+    "im2col": "sliding windows of (N, C, *spatial) as (N, C*K, L) columns (torch's unfold)",
+    "col2im": "the adjoint of im2col: columns summed back into (N, C, *spatial) (torch's fold)",
+    "max_pool": "max over im2col's windows: values and flat in-plane indices of the maxima",
     "random_bits": "Philox4x32-10 words for (seed, offset): the same on every backend",
 }
 

@@ -154,6 +154,32 @@ class ComposedKernels:
         xp = self.xp
         return xp.subtract(x, self.logsumexp(x, axis, True))
 
+    def layer_norm(self, x, k, weight, bias, eps):
+        """torch.layer_norm over the last ``k`` axes of ``x``: returns ``(y, mean,
+        rstd)`` where mean and rstd keep the reduced axes (size 1) and
+        ``y = (x - mean) * rstd * weight + bias`` (weight / bias of the
+        normalised shape, or None).  The variance is the biased one."""
+        xp = self.xp
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean = xp.mean(x, axis=axes, keepdims=True)
+        xc = xp.subtract(x, mean)
+        var = xp.mean(xp.multiply(xc, xc), axis=axes, keepdims=True)
+        rstd = xp.divide(1, xp.sqrt(xp.add(var, eps)))
+        y = xp.multiply(xc, rstd)
+        if weight is not None:
+            y = xp.multiply(y, weight)
+        if bias is not None:
+            y = xp.add(y, bias)
+        return y, mean, rstd
+
+    def embedding(self, weight, indices):
+        """Rows of the 2-D ``weight`` picked by the int array ``indices``:
+        shape ``indices.shape + (weight.shape[1],)``."""
+        xp = self.xp
+        flat = xp.reshape(indices, (-1,))
+        rows = xp.take(weight, flat, axis=0)
+        return xp.reshape(rows, tuple(indices.shape) + (weight.shape[1],))
+
     def scatter_add(self, x, axis, index, src):
         """out = copy of x; out[..., index[i], ...] += src[i] along ``axis``
         (index and src of equal shape, torch.scatter_add semantics)."""
@@ -345,12 +371,115 @@ class ComposedKernels:
         idx = xp.take(order, xp.arange(k), axis=axis)
         return xp.take_along_axis(x, idx, axis=axis), idx
 
+    def im2col(self, x, kernel, dilation, padding, stride, value=0):
+        """Sliding windows of ``x`` (N, C, *spatial; 1 to 3 spatial dims) as
+        columns (N, C*K, L), K = prod(kernel), L = the number of windows, like
+        torch's unfold.  ``padding`` holds one (before, after) pair per spatial
+        dim (negative crops), filled with ``value``; only windows that fit
+        whole are taken.  Composed: one strided slice per kernel offset, stacked."""
+        xp = self.xp
+        n, c = x.shape[0], x.shape[1]
+        if any(lo or hi for lo, hi in padding):
+            x = self.pad(x, ((0, 0), (0, 0)) + tuple(padding), "constant", value)
+        outs = _window_counts(x.shape[2:], kernel, dilation, stride)
+        k, l = _prod(kernel), _prod(outs)
+        if l == 0 or k == 0 or n * c == 0:
+            return xp.zeros((n, c * k, l), dtype=x.dtype)
+        parts = [x[(slice(None), slice(None)) + _window_slices(offs, dilation, stride, outs)]
+                 for offs in _offsets(kernel)]
+        return xp.reshape(xp.stack(parts, axis=2), (n, c * k, l))
+
+    def col2im(self, cols, size, kernel, dilation, padding, stride):
+        """The adjoint of ``im2col``: columns (N, C*K, L) summed back into an
+        (N, C, *size) array (overlaps add up, padding is dropped).
+        Composed: one strided slice-add per kernel offset."""
+        xp = self.xp
+        n, ck = cols.shape[0], cols.shape[1]
+        k = _prod(kernel)
+        c = ck // k if k else 0
+        padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, padding))
+        outs = _window_counts(padded, kernel, dilation, stride)
+        buf = xp.zeros((n, c) + tuple(max(p, 0) for p in padded), dtype=cols.dtype)
+        if _prod(outs) and n * c:
+            cols = xp.reshape(cols, (n, c, k) + tuple(outs))
+            for i, offs in enumerate(_offsets(kernel)):
+                sl = (slice(None), slice(None)) + _window_slices(offs, dilation, stride, outs)
+                buf[sl] = xp.add(buf[sl], cols[:, :, i])
+        if any(lo or hi for lo, hi in padding):
+            buf = self.pad(buf, ((0, 0), (0, 0)) + tuple((-lo, -hi) for lo, hi in padding),
+                           "constant", 0)
+        return buf
+
+    def max_pool(self, x, kernel, dilation, padding, stride):
+        """Max pooling of ``x`` (N, C, *spatial) over im2col's windows (padding
+        never wins): (values (N, C, *out), int64 indices of each maximum in its
+        flattened input plane, like torch's return_indices); the first maximum
+        of a window wins."""
+        xp = self.xp
+        n, c = x.shape[0], x.shape[1]
+        d = self.dtype_of(x)
+        low = float("-inf") if d.category >= 2 else (False if d is dt.bool else -(2 ** (8 * d.itemsize - 1)))
+        if d is dt.uint8:
+            low = 0
+        cols = self.im2col(x, kernel, dilation, padding, stride, value=low)
+        outs = _window_counts(tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], padding)),
+                              kernel, dilation, stride)
+        k, l = _prod(kernel), _prod(outs)
+        cols = xp.reshape(cols, (n, c, k, l))
+        i64 = self.to_native_dtype(dt.int64)
+        if k == 0 or l == 0 or n * c == 0:
+            return (xp.zeros((n, c) + tuple(outs), dtype=x.dtype),
+                    xp.zeros((n, c) + tuple(outs), dtype=i64))
+        best = xp.expand_dims(xp.astype(xp.argmax(cols, axis=2), i64), axis=2)
+        vals = xp.reshape(xp.take_along_axis(cols, best, axis=2), (n, c) + tuple(outs))
+        base, koff = _window_plane_offsets(x.shape[2:], kernel, dilation, padding, stride, outs)
+        idx = xp.add(xp.take(xp.asarray(koff, dtype=i64), xp.reshape(best, (-1,))),
+                     xp.reshape(xp.broadcast_to(xp.asarray(base, dtype=i64), (n, c, l)), (-1,)))
+        return vals, xp.reshape(idx, (n, c) + tuple(outs))
+
     def random_bits(self, seed, offset, n):
         """``n`` uint32 words of the Philox4x32-10 stream for ``seed`` starting at
         word ``offset`` (a multiple of 4).  Every backend produces the same
         words, so a seeded program draws the same numbers on every device."""
         from ..random_philox import philox_words_xp
         return philox_words_xp(self.xp, seed, offset, n)
+
+
+def _prod(xs):
+    r = 1
+    for v in xs:
+        r *= v
+    return r
+
+
+def _window_counts(sizes, kernel, dilation, stride):
+    """How many whole (dilated) windows fit along each padded spatial dim."""
+    return tuple(max((p - d * (k - 1) - 1) // s + 1, 0) if p >= d * (k - 1) + 1 else 0
+                 for p, k, d, s in zip(sizes, kernel, dilation, stride))
+
+
+def _offsets(kernel):
+    """Every kernel offset tuple, row-major (the order of im2col's K axis)."""
+    import itertools
+    return itertools.product(*(range(k) for k in kernel))
+
+
+def _window_slices(offs, dilation, stride, outs):
+    return tuple(slice(o * d, o * d + s * (m - 1) + 1, s)
+                 for o, d, s, m in zip(offs, dilation, stride, outs))
+
+
+def _window_plane_offsets(sizes, kernel, dilation, padding, stride, outs):
+    """(base, koff): the flat in-plane index of window l's first element is
+    base[l] (before padding is removed), of its offset k is base[l] + koff[k]."""
+    pstr = [1] * len(sizes)
+    for i in range(len(sizes) - 2, -1, -1):
+        pstr[i] = pstr[i + 1] * sizes[i + 1]
+    import itertools
+    base = [sum((o * s - lo) * ps for o, s, (lo, _), ps in zip(pos, stride, padding, pstr))
+            for pos in itertools.product(*(range(m) for m in outs))]
+    koff = [sum(o * d * ps for o, d, ps in zip(offs, dilation, pstr)) for offs in _offsets(kernel)]
+    return base, koff
 
 
 def argsort_stable(xp, x, axis, descending):

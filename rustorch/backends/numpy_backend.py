@@ -285,3 +285,105 @@ class NumpyBackend(Backend):
         if x.shape[axis] == 0:
             return x.copy()
         return np.logaddexp.accumulate(x, axis=axis)
+
+    # ---------------------------------------------------------- windows (conv, pooling)
+    def _windows(self, x, kernel, dilation, padding, stride, value):
+        """A strided view (N, C, *out, *kernel) of x's (padded) windows."""
+        nd = len(kernel)
+        if any(lo or hi for lo, hi in padding):
+            x = self.pad(x, ((0, 0), (0, 0)) + tuple(padding), "constant", value)
+        spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+        if any(p < s for p, s in zip(x.shape[2:], spans)):
+            return None
+        w = np.lib.stride_tricks.sliding_window_view(x, spans, axis=tuple(range(2, 2 + nd)))
+        return w[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)
+                 + tuple(slice(None, None, d) for d in dilation)]
+
+    def im2col(self, x, kernel, dilation, padding, stride, value=0):
+        n, c, nd = x.shape[0], x.shape[1], len(kernel)
+        w = self._windows(x, kernel, dilation, padding, stride, value)
+        k = 1
+        for v in kernel:
+            k *= v
+        if w is None:
+            return np.zeros((n, c * k, 0), dtype=x.dtype)
+        outs = w.shape[2:2 + nd]
+        w = w.transpose((0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd)))
+        return np.ascontiguousarray(w).reshape(n, c * k, -1)
+
+    def col2im(self, cols, size, kernel, dilation, padding, stride):
+        from .fallbacks import _offsets, _window_counts, _window_slices
+        n, ck = cols.shape[0], cols.shape[1]
+        k = 1
+        for v in kernel:
+            k *= v
+        c = ck // k if k else 0
+        padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, padding))
+        outs = _window_counts(padded, kernel, dilation, stride)
+        if cols.size:
+            buf = np.zeros((n, c) + tuple(max(p, 0) for p in padded), dtype=cols.dtype)
+            cols = cols.reshape((n, c, k) + tuple(outs))
+            for i, offs in enumerate(_offsets(kernel)):
+                sl = (slice(None), slice(None)) + _window_slices(offs, dilation, stride, outs)
+                buf[sl] += cols[:, :, i]
+        else:
+            buf = np.zeros((n, c) + tuple(max(p, 0) for p in padded), dtype=cols.dtype)
+        if any(lo or hi for lo, hi in padding):
+            if all(lo >= 0 and hi >= 0 for lo, hi in padding):
+                return np.ascontiguousarray(buf[(slice(None), slice(None)) + tuple(
+                    slice(lo, p - hi) for (lo, hi), p in zip(padding, buf.shape[2:]))])
+            buf = self.pad(buf, ((0, 0), (0, 0)) + tuple((-lo, -hi) for lo, hi in padding),
+                           "constant", 0)
+        return buf
+
+    def max_pool(self, x, kernel, dilation, padding, stride):
+        from .fallbacks import _offsets, _window_counts, _window_slices
+        nd = len(kernel)
+        if x.dtype.kind == "f" or x.dtype.kind == "V":
+            low = -np.inf
+        elif x.dtype.kind == "b":
+            low = False
+        else:
+            low = np.iinfo(x.dtype).min
+        if any(lo or hi for lo, hi in padding):
+            xp_ = self.pad(x, ((0, 0), (0, 0)) + tuple(padding), "constant", low)
+        else:
+            xp_ = x
+        outs = _window_counts(xp_.shape[2:], kernel, dilation, stride)
+        if 0 in outs or 0 in x.shape[:2]:
+            return super().max_pool(x, kernel, dilation, padding, stride)
+        # one strided slice per kernel offset, a running max (first maximum
+        # wins; a NaN wins like torch's ``val > max || isnan(val)``)
+        best = arg = None
+        isf = x.dtype.kind in "fcV"
+        for k, offs in enumerate(_offsets(kernel)):
+            v = xp_[(slice(None), slice(None)) + _window_slices(offs, dilation, stride, outs)]
+            if best is None:
+                best = v.copy()
+                arg = np.zeros(v.shape, dtype=np.int64)
+                continue
+            take = v > best
+            if isf:
+                take |= np.isnan(v)
+            # branch-free updates (masked writes with random masks are slow)
+            np.maximum(best, v, out=best)
+            arg += take * (k - arg)
+        # flat in-plane index: window origin + kernel offset
+        sizes = x.shape[2:]
+        pstr = [1] * nd
+        for i in range(nd - 2, -1, -1):
+            pstr[i] = pstr[i + 1] * sizes[i + 1]
+        base = 0
+        for i in range(nd):
+            shape = [1] * nd
+            shape[i] = outs[i]
+            base = base + ((np.arange(outs[i], dtype=np.int64) * stride[i] - padding[i][0])
+                           * pstr[i]).reshape(shape)
+        koff = 0
+        for i in range(nd):
+            shape = [1] * nd
+            shape[i] = kernel[i]
+            koff = koff + (np.arange(kernel[i], dtype=np.int64) * dilation[i] * pstr[i]).reshape(shape)
+        idx = np.asarray(koff, dtype=np.int64).reshape(-1)[arg]
+        idx += base
+        return best, idx

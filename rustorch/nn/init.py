@@ -2,8 +2,9 @@
 Random draws come from rustorch's generator, so values differ from torch's
 while the distributions match."""
 import math
+import warnings
 
-from .._errors import InvalidArgument, ShapeError
+from .._errors import InvalidArgument
 from ..autograd.grad_mode import no_grad
 
 
@@ -19,7 +20,7 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif not isinstance(param, bool) and isinstance(param, (int, float)):
+        elif (not isinstance(param, bool) and isinstance(param, int)) or isinstance(param, float):
             slope = param
         else:
             raise InvalidArgument(f"negative_slope {param} not a valid number")
@@ -39,12 +40,16 @@ def _calculate_fan_in_and_fan_out(tensor):
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def _fan(tensor, mode):
+def _calculate_correct_fan(tensor, mode):
     mode = mode.lower()
-    if mode not in ("fan_in", "fan_out"):
-        raise InvalidArgument(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    valid = ["fan_in", "fan_out"]
+    if mode not in valid:
+        raise InvalidArgument(f"Mode {mode} not supported, please use one of {valid}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
+
+
+_fan = _calculate_correct_fan
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
@@ -61,6 +66,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Normal(mean, std) truncated to [a, b], by the inverse CDF of a uniform."""
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
     with no_grad():
         lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
         tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
@@ -123,6 +131,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     gain = calculate_gain(nonlinearity, a)
     bound = math.sqrt(3.0) * gain / math.sqrt(_fan(tensor, mode))
@@ -131,34 +140,41 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)), generator)
 
 
 def orthogonal_(tensor, gain=1, generator=None):
-    """A (semi-)orthogonal matrix: modified Gram-Schmidt on a normal matrix,
-    signs fixed like torch's QR-based version (so the result is Haar-distributed)."""
+    """A (semi-)orthogonal matrix: the Q of a QR factorisation of a standard
+    normal matrix with the signs of R's diagonal folded in, as torch does (so
+    Q is Haar-distributed).  Q comes from Gram-Schmidt with
+    re-orthogonalisation (CGS2), one matrix-vector pass per column."""
     if tensor.ndim < 2:
-        raise ShapeError("Only tensors with 2 or more dimensions are supported")
+        raise InvalidArgument("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
-    from .. import randn, stack
+    from .. import empty
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     with no_grad():
-        flat = randn(rows, cols, dtype=tensor.dtype, device=tensor.device, generator=generator)
-        a = flat.t() if rows < cols else flat
-        basis = []
-        for j in range(a.shape[1]):
-            v = a[:, j].clone()
-            for q in basis:
-                v = v - (q * v).sum() * q
-            basis.append(v / v.norm())
-        q = stack(basis, dim=1)
+        flat = empty((rows, cols), dtype=tensor.dtype, device=tensor.device)
+        flat.normal_(0, 1, generator=generator)
+        a = flat.t().contiguous() if rows < cols else flat
+        n, k = a.shape
+        q = a.clone()
+        for j in range(k):
+            v = a[:, j]
+            if j:
+                basis = q[:, :j]
+                for _ in range(2):
+                    v = v - basis @ (basis.t() @ v)
+            q[:, j] = v / v.norm()
         if rows < cols:
             q = q.t()
-        tensor.view_as(tensor).copy_(q.reshape(tuple(tensor.shape)) * gain)
+        tensor.view_as(tensor).copy_(q.reshape(tuple(tensor.shape)))
+        tensor.mul_(gain)
     return tensor
 
 
@@ -174,6 +190,26 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
             idx = randperm(rows, generator=generator)[:zeros]
             tensor[idx, c] = 0
     return tensor
+
+
+def _no_grad_uniform_(tensor, a, b, generator=None):
+    return uniform_(tensor, a, b, generator)
+
+
+def _no_grad_normal_(tensor, mean, std, generator=None):
+    return normal_(tensor, mean, std, generator)
+
+
+def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
+    return trunc_normal_(tensor, mean, std, a, b, generator)
+
+
+def _no_grad_fill_(tensor, val):
+    return constant_(tensor, val)
+
+
+def _no_grad_zero_(tensor):
+    return zeros_(tensor)
 
 
 # torch's deprecated aliases without the trailing underscore

@@ -99,11 +99,15 @@ def cast(t, dtype):
     return t.to(dtype)
 
 
-def as_operand(o, like):
-    """A Tensor for ``o`` on ``like``'s device (numbers become 0-d tensors)."""
+def as_operand(o, like, dtype=None):
+    """A Tensor for ``o`` on ``like``'s device (numbers become 0-d tensors).
+    With a floating ``dtype`` (the promoted result), a number is made in that
+    dtype directly, so float64 + 0.1 does not go through float32."""
     if isinstance(o, Tensor):
         return same_device(like, o)
     d = scalar_dtype(o)
+    if dtype is not None and dtype.category >= 2 and dtype.category >= d.category:
+        d = dtype
     b = like._b
     return make(b.from_host(py_scalar(o, d), d), b)
 
@@ -122,11 +126,11 @@ def binary_operands(a, b):
             rt = result_dtype(a, b)
             return cast(a, rt), cast(b, rt), rt
         rt = result_dtype(a, b)
-        bt = as_operand(b, a)
+        bt = as_operand(b, a, rt)
         return cast(a, rt), cast(bt, rt), rt
     if isinstance(b, Tensor):
         rt = result_dtype(a, b)
-        at = as_operand(a, b)
+        at = as_operand(a, b, rt)
         return cast(at, rt), cast(b, rt), rt
     raise InvalidType(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
 

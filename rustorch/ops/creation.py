@@ -647,4 +647,5 @@ export({
     "uniform_": _uniform_, "normal_": _normal_, "random_": _random_,
     "bernoulli_": _bernoulli_, "exponential_": _exponential_,
     "type_as": lambda self, other: to(self, other.dtype),
+    "bernoulli": lambda self, p=None, *, generator=None: bernoulli(self, p, generator=generator),
 })

@@ -765,6 +765,33 @@ class iinfo:
             self.min, self.max = 0, (1 << self.bits) - 1
 
 
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, elementwise (torch.isclose)."""
+    a, b2, d = binary_operands(input, other)
+    if d is dt.bool:
+        return eq(a, b2)
+    close = eq(a, b2)
+    if d.category >= _FLOAT:
+        diff = abs(a - b2)
+        close = close | (isfinite(diff) & (diff <= atol + rtol * abs(b2)))
+        if equal_nan:
+            close = close | (isnan(a) & isnan(b2))
+    else:
+        close = close | (abs(a.double() - b2.double()) <= atol + rtol * abs(b2.double()))
+    return close
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+def equal(input, other):
+    """True if both have the same shape and elements (torch.equal)."""
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(eq(input, other).all())
+
+
 # ------------------------------------------------------------------ ternary
 def where(condition, input=None, other=None):
     if input is None and other is None:
@@ -779,8 +806,8 @@ def where(condition, input=None, other=None):
     d = result_dtype(*(o for o in (input, other)))
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         d = result_dtype(input, other)
-    a = cast(as_operand(input, like), d)
-    b2 = cast(as_operand(other, like), d)
+    a = cast(as_operand(input, like, d), d)
+    b2 = cast(as_operand(other, like, d), d)
     from ._core import same_device
     condition = same_device(like, condition)
     be = like._b

@@ -68,9 +68,9 @@ _METHODS = [
     "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
     "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit", "nan_to_num",
     "where", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "addcmul", "addcdiv", "conj",
-    "conj_physical", "angle", "relu",
+    "conj_physical", "angle", "relu", "isclose", "allclose", "equal",
 ]
-_NO_INPLACE = {"isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit", "where",
+_NO_INPLACE = {"isclose", "allclose", "equal", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit", "where",
                "conj", "angle", "eq_", "positive"}
 _CHEAP_INPLACE = {"add", "sub", "subtract", "neg", "negative", "clamp", "clip", "clamp_min",
                   "clamp_max", "floor", "ceil", "trunc", "round", "sign", "relu"}

@@ -141,3 +141,17 @@ CASES.append(Case("chain_expression", lambda m, x, y: ((x * y).sin() + (x / (y.a
                   [T(4, 5), T(5)]))
 CASES.append(Case("float16_add", lambda m, x, y: x + y, [T(4, dtype="float16", grad=False), T(4, dtype="float16", grad=False)],
                   grad=False, atol=1e-3))
+
+# closeness predicates
+CASES.append(Case("isclose", lambda m, x, y: m.isclose(x, y, rtol=1e-2, atol=1e-3),
+                  [T(6, values=[1.0, 1.001, float("nan"), float("inf"), 0.0, 2.0], grad=False),
+                   T(6, values=[1.0, 1.0, float("nan"), float("inf"), 1e-4, 2.1], grad=False)], grad=False))
+CASES.append(Case("isclose_equal_nan", lambda m, x, y: m.isclose(x, y, equal_nan=True),
+                  [T(3, values=[float("nan"), 1.0, 2.0], grad=False), T(3, values=[float("nan"), 1.0, 2.5], grad=False)],
+                  grad=False))
+CASES.append(Case("isclose_int", lambda m, x, y: m.isclose(x, y, atol=1, rtol=0),
+                  [T(5, dtype="int64", low=-4, high=4, grad=False), T(5, dtype="int64", low=-4, high=4, grad=False)],
+                  grad=False))
+CASES.append(Case("allclose_equal", lambda m, x, y: (m.tensor(m.allclose(x, y)), m.tensor(m.equal(x, x)),
+                                                    m.tensor(m.equal(x, y))),
+                  [T(4, grad=False), T(4, grad=False)], grad=False))

@@ -1,21 +1,36 @@
 """Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict,
 and the small structural modules Identity, Flatten, Unflatten."""
+import itertools
 import operator
-from collections import OrderedDict
+from collections import OrderedDict, abc
 
-from ..._errors import IndexOutOfRange, InvalidType
+from ..._errors import IndexOutOfRange, InvalidArgument, InvalidType
+from ..._tensor import Tensor
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _addindent
 
 
-def _index(idx, n, what):
+def _abs_index(idx, n):
     idx = operator.index(idx)
     if not -n <= idx < n:
-        raise IndexOutOfRange(f"index {idx} is out of range for {what} of length {n}")
-    return idx % n
+        raise IndexOutOfRange(f"index {idx} is out of range")
+    return idx % n if n else idx
+
+
+def _renumber(module):
+    module._modules = OrderedDict((str(i), m) for i, m in enumerate(module._modules.values()))
+
+
+def _check_factor(self, other):
+    if not isinstance(other, int) or isinstance(other, bool):
+        raise InvalidType(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+    if other <= 0:
+        raise InvalidArgument(f"Non-positive multiplication factor {other} for {type(self)}")
 
 
 class Sequential(Module):
+    """Modules called in order; built from modules or one OrderedDict."""
+
     def __init__(self, *args):
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
@@ -27,24 +42,20 @@ class Sequential(Module):
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        return list(self._modules.values())[_index(idx, len(self), "Sequential")]
+            return self.__class__(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[_abs_index(idx, len(self))]
 
     def __setitem__(self, idx, module):
-        key = list(self._modules)[_index(idx, len(self), "Sequential")]
-        self.add_module(key, module)
+        key = list(self._modules)[_abs_index(idx, len(self))]
+        setattr(self, key, module)
 
     def __delitem__(self, idx):
         if isinstance(idx, slice):
             for key in list(self._modules)[idx]:
-                del self._modules[key]
+                delattr(self, key)
         else:
-            del self._modules[list(self._modules)[_index(idx, len(self), "Sequential")]]
-        # keep keys numeric and contiguous like torch
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+            delattr(self, list(self._modules)[_abs_index(idx, len(self))])
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -52,26 +63,48 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
     def __add__(self, other):
         if not isinstance(other, Sequential):
-            raise InvalidType("add operator supports only objects of Sequential class")
-        return Sequential(*self, *other)
+            raise InvalidArgument("add operator supports only objects of Sequential class, but "
+                                  f"{type(other)} is given.")
+        ret = Sequential()
+        for layer in itertools.chain(self, other):
+            ret.append(layer)
+        return ret
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise InvalidArgument("add operator supports only objects of Sequential class, but "
+                                  f"{type(other)} is given.")
+        offset = len(self)
+        for i, m in enumerate(other):
+            self.add_module(str(i + offset), m)
         return self
 
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
+    def __mul__(self, other):
+        _check_factor(self, other)
+        combined = Sequential()
+        offset = 0
+        for _ in range(other):
+            for m in self:
+                combined.add_module(str(offset), m)
+                offset += 1
+        return combined
 
-    def insert(self, index, module):
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+    def __rmul__(self, other):
+        return self.__mul__(other)
+
+    def __imul__(self, other):
+        _check_factor(self, other)
+        n = len(self)
+        offset = n
+        for _ in range(other - 1):
+            for i in range(n):
+                self.add_module(str(i + offset), self._modules[str(i)])
+            offset += n
         return self
 
     def pop(self, key):
@@ -79,32 +112,57 @@ class Sequential(Module):
         del self[key]
         return v
 
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def insert(self, index, module):
+        if not isinstance(module, Module):
+            raise InvalidType(f"module should be of type: {Module}")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexOutOfRange(f"Index out of range: {index}")
+        if index < 0:
+            index += n
+        for i in range(n, index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+        return self
+
+    def extend(self, sequential):
+        for layer in sequential:
+            self.append(layer)
+        return self
+
     def forward(self, input):
-        for m in self._modules.values():
+        for m in self:
             input = m(input)
         return input
 
 
 class ModuleList(Module):
+    """A list of modules, registered under the names "0", "1", ..."""
+
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
-            self.extend(modules)
+            self += modules
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return ModuleList(list(self._modules.values())[idx])
-        return self._modules[str(_index(idx, len(self), "ModuleList"))]
+            return self.__class__(list(self._modules.values())[idx])
+        return self._modules[str(_abs_index(idx, len(self)))]
 
     def __setitem__(self, idx, module):
-        self.add_module(str(_index(idx, len(self), "ModuleList")), module)
+        setattr(self, str(_abs_index(idx, len(self))), module)
 
     def __delitem__(self, idx):
-        items = list(self._modules.values())
-        del items[idx]
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        if isinstance(idx, slice):
+            for k in range(len(self._modules))[idx]:
+                delattr(self, str(k))
+        else:
+            delattr(self, str(_abs_index(idx, len(self))))
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -116,33 +174,80 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def __add__(self, other):
-        return ModuleList(list(self) + list(other))
+        combined = ModuleList()
+        for i, m in enumerate(itertools.chain(self, other)):
+            combined.add_module(str(i), m)
+        return combined
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def __repr__(self):
+        """Runs of equal reprs are folded, like torch: ``(0-2): 3 x Linear(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        spans, blocks = [[0, 0]], [reprs[0]]
+        for i, r in enumerate(reprs[1:], 1):
+            if r == blocks[-1]:
+                spans[-1][1] += 1
+            else:
+                spans.append([i, i])
+                blocks.append(r)
+        lines = []
+        for (a, b), r in zip(spans, blocks):
+            line = f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}"
+            lines.append(_addindent(line, 2))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+    def insert(self, index, module):
+        for i in range(len(self._modules), index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
 
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index, module):
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
 
     def pop(self, key):
         v = self[key]
         del self[key]
         return v
 
-    forward = None
+    def extend(self, modules):
+        if not isinstance(modules, abc.Iterable):
+            raise InvalidType("ModuleList.extend should be called with an iterable, but got "
+                              + type(modules).__name__)
+        offset = len(self)
+        for i, m in enumerate(modules):
+            self.add_module(str(offset + i), m)
+        return self
+
+
+def _update_pairs(self, what, values, sort_plain):
+    """The (key, value) pairs of ``update``'s argument, checked like torch."""
+    if not isinstance(values, abc.Iterable):
+        raise InvalidType(f"{what}.update should be called with an iterable of key/value pairs, "
+                          f"but got {type(values).__name__}")
+    if isinstance(values, (OrderedDict, type(self))):
+        return list(values.items())
+    if isinstance(values, abc.Mapping):
+        return sorted(values.items()) if sort_plain else list(values.items())
+    pairs = []
+    for j, p in enumerate(values):
+        if not isinstance(p, abc.Iterable):
+            raise InvalidType(f"{what} update sequence element #{j} should be Iterable; is"
+                              f"{type(p).__name__}")
+        if len(p) != 2:
+            raise InvalidArgument(f"{what} update sequence element #{j} has length {len(p)}; "
+                                  "2 is required")
+        pairs.append((p[0], p[1]))
+    return pairs
 
 
 class ModuleDict(Module):
+    """An ordered dict of modules."""
+
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
@@ -184,28 +289,38 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, m in items:
+        for key, m in _update_pairs(self, "ModuleDict", modules, sort_plain=False):
             self[key] = m
 
-    forward = None
+
+def _entry_repr(k, p):
+    if isinstance(p, Tensor):
+        size = "x".join(str(s) for s in p.shape)
+        kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+        return f"  ({k}): {kind} containing: [{{}} of size {size}]"
+    return f"  ({k}): Object of type: {type(p).__name__}"
 
 
 class ParameterList(Module):
+    """A list of parameters (tensors are wrapped in Parameter), registered as "0", "1", ..."""
+
     def __init__(self, values=None):
         super().__init__()
         self._size = 0
         if values is not None:
-            self.extend(values)
+            self += values
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return ParameterList([self[i] for i in range(len(self))[idx]])
-        return getattr(self, str(_index(idx, len(self), "ParameterList")))
+            out = self.__class__()
+            for i in range(*idx.indices(len(self))):
+                out.append(self[i])
+            return out
+        return getattr(self, str(_abs_index(idx, len(self))))
 
     def __setitem__(self, idx, param):
-        idx = _index(idx, len(self), "ParameterList")
-        if not isinstance(param, Parameter):
+        idx = _abs_index(idx, len(self))
+        if isinstance(param, Tensor) and not isinstance(param, Parameter):
             param = Parameter(param)
         setattr(self, str(idx), param)
 
@@ -213,72 +328,142 @@ class ParameterList(Module):
         return self._size
 
     def __iter__(self):
-        return (self[i] for i in range(len(self)))
+        return iter(self[i] for i in range(len(self)))
 
     def __iadd__(self, params):
         return self.extend(params)
 
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
     def append(self, value):
-        i = self._size
+        i = len(self)
         self._size += 1
-        setattr(self, str(i), value if isinstance(value, Parameter) else Parameter(value))
+        self[i] = value
         return self
 
     def extend(self, values):
+        if not isinstance(values, abc.Iterable) or isinstance(values, Tensor):
+            raise InvalidType("ParameterList.extend should be called with an iterable, but got "
+                              + type(values).__name__)
         for v in values:
             self.append(v)
         return self
 
     def extra_repr(self):
-        lines = []
-        for i, p in enumerate(self):
-            size = "x".join(str(s) for s in p.shape)
-            lines.append(f"({i}): Parameter containing: [{type(p).__module__.split('.')[0]}."
-                         f"{p.dtype.name} of size {size}]")
-        return "\n".join(lines)
+        return "\n".join(_entry_repr(k, p).format(p.dtype) if isinstance(p, Tensor)
+                         else _entry_repr(k, p) for k, p in enumerate(self))
 
-    forward = None
+    def __call__(self, *args, **kwargs):
+        raise InvalidArgument("ParameterList should not be called.")
 
 
 class ParameterDict(Module):
+    """An ordered dict of parameters (tensors are wrapped in Parameter)."""
+
     def __init__(self, parameters=None):
         super().__init__()
+        self._keys = {}
         if parameters is not None:
             self.update(parameters)
 
+    @staticmethod
+    def _key_to_attr(key):
+        if not isinstance(key, str):
+            raise InvalidType("Index given to ParameterDict cannot be used as a key as it is not a "
+                              f"string (type is '{type(key).__name__}').")
+        return key
+
     def __getitem__(self, key):
-        return self._parameters[key]
+        return getattr(self, self._key_to_attr(key))
 
     def __setitem__(self, key, value):
-        self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
+        self._keys[key] = None
+        attr = self._key_to_attr(key)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, attr, value)
 
     def __delitem__(self, key):
-        del self._parameters[key]
+        del self._keys[key]
+        delattr(self, self._key_to_attr(key))
 
     def __len__(self):
-        return len(self._parameters)
+        return len(self._keys)
 
     def __iter__(self):
-        return iter(self._parameters)
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(self._keys)
 
     def __contains__(self, key):
-        return key in self._parameters
+        return key in self._keys
+
+    def copy(self):
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for k in list(self._keys):
+            del self[k]
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+    def popitem(self):
+        k, _ = self._keys.popitem()
+        self._keys[k] = None
+        v = self[k]
+        del self[k]
+        return k, v
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
 
     def keys(self):
-        return self._parameters.keys()
+        return self._keys.keys()
 
     def items(self):
-        return self._parameters.items()
+        return ((k, self[k]) for k in self._keys)
 
     def values(self):
-        return self._parameters.values()
+        return (self[k] for k in self._keys)
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
+        for k, v in _update_pairs(self, "ParameterDict", parameters, sort_plain=True):
             self[k] = v
 
-    forward = None
+    def extra_repr(self):
+        from ... import typename
+        return "\n".join(_entry_repr(k, p).format(typename(p)) if isinstance(p, Tensor)
+                         else _entry_repr(k, p) for k, p in self.items())
+
+    def __call__(self, *args, **kwargs):
+        raise InvalidArgument("ParameterDict should not be called.")
+
+    def __or__(self, other):
+        c = self.copy()
+        c.update(other)
+        return c
+
+    def __ror__(self, other):
+        c = other.copy()
+        c.update(self)
+        return c
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
 
 
 class Identity(Module):
@@ -306,7 +491,7 @@ class Unflatten(Module):
     def __init__(self, dim, unflattened_size):
         super().__init__()
         self.dim = dim
-        self.unflattened_size = tuple(unflattened_size)
+        self.unflattened_size = unflattened_size
 
     def forward(self, input):
         return input.unflatten(self.dim, self.unflattened_size)

@@ -3,13 +3,22 @@ and submodules through attribute assignment, traversal, state dicts with
 torch's key names, train/eval, device and dtype moves, hooks and repr."""
 import itertools
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
-from ..._errors import AutogradError, InvalidArgument, InvalidType, ShapeError
+from ..._errors import AutogradError, InvalidArgument, InvalidType
 from ..._tensor import Tensor
 from ...autograd.graph import RemovableHandle
 from ..parameter import Buffer, Parameter
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 class StateDictError(InvalidArgument):
@@ -65,7 +74,7 @@ class Module:
     def register_parameter(self, name, param):
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_name(name, "parameter")
+        self._check_name(name, "parameter", self._parameters)
         if param is None:
             self._parameters[name] = None
             return
@@ -80,7 +89,7 @@ class Module:
     def register_buffer(self, name, tensor, persistent=True):
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_name(name, "buffer")
+        self._check_name(name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise InvalidType(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                               "(rustorch Tensor or None required)")
@@ -96,20 +105,19 @@ class Module:
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
             raise InvalidType(f"{type(module).__name__} is not a Module subclass")
-        self._check_name(name, "module", allow_dots=False)
+        self._check_name(name, "module", self._modules)
         self._modules[name] = module
 
     register_module = add_module
 
-    def _check_name(self, name, what, allow_dots=False):
+    def _check_name(self, name, what, own):
         if not isinstance(name, str):
             raise InvalidType(f"{what} name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{what} name can\'t contain "."')
         if name == "":
             raise KeyError(f'{what} name can\'t be empty string ""')
-        if "." in name and not allow_dots:
-            raise KeyError(f'{what} name can\'t contain "."')
-        if hasattr(self, name) and name not in self._parameters and name not in self._buffers \
-                and name not in self._modules:
+        if hasattr(self, name) and name not in own:
             raise KeyError(f"attribute '{name}' already exists")
 
     def __setattr__(self, name, value):
@@ -307,18 +315,27 @@ class Module:
             hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
-        local = [(k, v) for k, v in itertools.chain(self._parameters.items(), persistent.items())
-                 if v is not None]
+        local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
+                 if v is not None}
+        assign = local_metadata.get("assign_to_params_buffers", False)
         from ... import no_grad
-        for name, param in local:
+        for name, param in local.items():
             key = prefix + name
             if key not in state_dict:
                 if strict:
                     missing_keys.append(key)
                 continue
-            if param is None:
-                continue
-            value = _to_tensor(state_dict[key])
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                if hasattr(value, "detach") and hasattr(value, "dtype"):   # torch, copied
+                    value = _to_tensor(value)
+                else:
+                    error_msgs.append(f'While copying the parameter named "{key}", expected '
+                                      "Tensor or Tensor-like object from checkpoint but received "
+                                      f"{type(value)}")
+                    continue
+            if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
+                value = value[0]
             if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape} from "
@@ -326,38 +343,52 @@ class Module:
                 continue
             try:
                 with no_grad():
-                    param.copy_(value.to(param.device))
+                    if assign:
+                        if isinstance(param, Parameter):
+                            if isinstance(value, Parameter):
+                                value.requires_grad_(param.requires_grad)
+                            else:
+                                value = Parameter(value, requires_grad=param.requires_grad)
+                        setattr(self, name, value)
+                    else:
+                        param.copy_(value.to(param.device))
             except Exception as e:  # noqa: BLE001 - reported like torch
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in '
                                   f"the model are {param.shape} and whose dimensions in the "
-                                  f"checkpoint are {value.shape}, an exception occurred : {e}.")
+                                  f"checkpoint are {value.shape}, an exception occurred : {e.args}.")
         extra_key = prefix + "_extra_state"
         if type(self).set_extra_state is not Module.set_extra_state:
             if extra_key in state_dict:
                 self.set_extra_state(state_dict[extra_key])
             elif strict:
                 missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
         if strict:
             for key in state_dict:
                 if key.startswith(prefix) and key != extra_key:
-                    rest = key[len(prefix):]
-                    first = rest.split(".", 1)[0]
-                    if first not in self._modules and first not in self._parameters \
-                            and first not in persistent:
+                    parts = key[len(prefix):].split(".", 1)
+                    if len(parts) > 1:
+                        if parts[0] not in self._modules:
+                            unexpected_keys.append(key)
+                    elif parts[0] not in local:
                         unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        if not hasattr(state_dict, "keys"):
-            raise InvalidType(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        if not isinstance(state_dict, Mapping):
+            raise InvalidType(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
         state_dict = OrderedDict(state_dict)
+        meta = {"assign_to_params_buffers": True} if assign else {}
 
-        def load(module, prefix=""):
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected, errors)
+        def load(module, local_sd, prefix=""):
+            module._load_from_state_dict(local_sd, prefix, meta, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
-                    load(child, prefix + name + ".")
-        load(self)
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_sd.items() if k.startswith(child_prefix)},
+                         child_prefix)
+        load(self, state_dict)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
@@ -385,7 +416,7 @@ class Module:
     # ------------------------------------------------------------ modes and moves
     def train(self, mode=True):
         if not isinstance(mode, bool):
-            raise InvalidType("training mode is expected to be boolean")
+            raise InvalidArgument("training mode is expected to be boolean")
         self.training = mode
         for m in self.children():
             m.train(mode)

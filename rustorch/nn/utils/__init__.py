@@ -1,1 +1,10 @@
 """nn.utils: gradient clipping, parameter vectors, RNN packing, weight reparametrisations."""
+from . import clip_grad, convert_parameters, spectral_norm as _sn, weight_norm as _wn  # noqa: F401
+from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,  # noqa: F401
+                        clip_grads_with_norm_, get_total_norm)
+from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
+from . import rnn  # noqa: E402,F401
+from .rnn import (PackedSequence, pack_padded_sequence, pad_packed_sequence,  # noqa: E402,F401
+                  pad_sequence, pack_sequence, unpad_sequence, unpack_sequence)
