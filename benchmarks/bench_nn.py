@@ -12,6 +12,11 @@ rustorch/torch (lower is better) and the target:
   dim_feedforward 512, dropout 0:                      ratio <= 1.5
 
 A workload whose layers rustorch does not have yet prints n/a.
+
+Both sides run on ``--threads`` threads (default 1): NumPy's OpenBLAS pool
+and torch's OpenMP pool spin-wait, and when the two alternate in one process
+with more than one thread each they slow each other down by up to 50x on a
+small machine, which would measure the contention, not the frameworks.
 ``--profile`` runs cProfile over the rustorch side and prints the top
 functions by total (own) time.
 """
@@ -25,6 +30,20 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def _threads_from_argv(argv):
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+# the BLAS pool size is read when NumPy loads: set it before rustorch imports it
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = _threads_from_argv(sys.argv)
 
 import rustorch as rt  # noqa: E402
 
@@ -133,7 +152,9 @@ def main():
     ap.add_argument("--device", default="cpu", help="rustorch device (default cpu)")
     ap.add_argument("--profile", action="store_true", help="cProfile the rustorch side")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--threads", type=int, default=1, help="threads for both sides (default 1)")
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
     reps = 3 if args.quick else 11
     inner = 1 if args.quick else 3
 

@@ -13,6 +13,16 @@ import rustorch as rt  # noqa: E402
 from conformance.harness import Case, T, Spec, run_case, compare_records  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _keep_rng_state():
+    """Leave rustorch's and torch's global generators as found, so that
+    tests after this file see the same random stream with or without it."""
+    rt_state, torch_state = rt.get_rng_state(), torch.get_rng_state()
+    yield
+    rt.set_rng_state(rt_state)
+    torch.set_rng_state(torch_state)
+
+
 class W:
     """A tensor-valued keyword argument (weight, pos_weight ...), built in the
     case's module and the first input's dtype."""

@@ -11,6 +11,16 @@ torch = pytest.importorskip("torch", reason="torch (the oracle) is not installed
 
 import rustorch as rt  # noqa: E402
 
+@pytest.fixture(autouse=True)
+def _keep_rng_state():
+    """Leave rustorch's and torch's global generators as found, so that
+    tests after this file see the same random stream with or without it."""
+    rt_state, torch_state = rt.get_rng_state(), torch.get_rng_state()
+    yield
+    rt.set_rng_state(rt_state)
+    torch.set_rng_state(torch_state)
+
+
 RTOL, ATOL = 1e-4, 1e-5
 
 

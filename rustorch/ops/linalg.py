@@ -53,12 +53,26 @@ def _matmul_bwd(n, g):
             ga = ga.squeeze(-2)
         ga = sum_to(ga, sa)
     if eb is not None:
-        a2 = a.unsqueeze(0) if len(sa) == 1 else a
-        gb = matmul(a2.mT.conj() if a2.dtype.category == 3 else a2.mT, g2)
-        if len(sb) == 1:
-            gb = gb.squeeze(-1)
-        gb = sum_to(gb, sb)
+        if len(sa) > 2 and len(sb) == 2 and _flat_ok(sa):
+            # (..., M, K) @ (K, N): the weight gradient is one (K, M') @ (M', N)
+            # product, not a batch of products summed afterwards
+            a2 = a.reshape(-1, sa[-1])
+            gb = matmul(a2.mT.conj() if a2.dtype.category == 3 else a2.mT, g.reshape(-1, sb[-1]))
+        else:
+            a2 = a.unsqueeze(0) if len(sa) == 1 else a
+            gb = matmul(a2.mT.conj() if a2.dtype.category == 3 else a2.mT, g2)
+            if len(sb) == 1:
+                gb = gb.squeeze(-1)
+            gb = sum_to(gb, sb)
     return ga, gb
+
+
+def _flat_ok(sa):
+    """(..., M, K) can be flattened to (M', K): no zero-size dim to make -1 ambiguous."""
+    for n in sa:
+        if n == 0:
+            return False
+    return True
 
 
 def _bool_kernel_name(na, nb):
@@ -110,7 +124,14 @@ def matmul(input, other, *, out=None):
     if be.dtype_of(a._data) is dt.bool:
         _check_matmul_dtype(dt.bool, _bool_kernel_name(len(sa), len(sb)))
     try:
-        data = be.matmul(a._data, b._data)
+        if len(sa) > 2 and len(sb) == 2 and _flat_ok(sa):
+            # (..., M, K) @ (K, N) as one (M', K) @ (K, N) product (BLAS would
+            # otherwise run one small product per batch entry)
+            xp = be.xp
+            data = xp.reshape(be.matmul(xp.reshape(a._data, (-1, sa[-1])), b._data),
+                              tuple(sa[:-1]) + (sb[-1],))
+        else:
+            data = be.matmul(a._data, b._data)
     except ValueError:  # batch dims that do not broadcast
         raise ShapeError(f"matmul: the batch dimensions of input {shape_str(sa)} and other "
                          f"{shape_str(sb)} cannot be broadcast together") from None

@@ -166,7 +166,7 @@ def _class_checks(input, target, weight, name="nll_loss"):
     want = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
     if tuple(target.shape) != want:
         if input.ndim <= 2:
-            raise E.ShapeError(f"0D or 1D target tensor expected, multi-target not supported")
+            raise E.ShapeError("0D or 1D target tensor expected, multi-target not supported")
         raise E.ShapeError(f"Expected target size {_shape_str(want)}, got {_shape_str(target.shape)}")
     if weight is not None and (weight.ndim != 1 or weight.numel() != c):
         raise E.ShapeError(f"weight tensor should be defined either for all {c} classes or no "
@@ -399,7 +399,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.ndim > 1:
-        raise E.ShapeError(f"0D or 1D target tensor expected, multi-target not supported")
+        raise E.ShapeError("0D or 1D target tensor expected, multi-target not supported")
     if target.ndim == 1:
         if input1.ndim != 2 or input2.ndim != 2:
             raise E.ShapeError(f"1D target tensor expects 2D input tensors, but found inputs with "
