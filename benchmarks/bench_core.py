@@ -7,13 +7,13 @@ ratio rustorch/torch (lower is better; targets: per-op overhead <= 1.5,
 MLP forward+backward <= 1.3).
 """
 import argparse
-import statistics
 import sys
-import time
 import os
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from _timing import pin_torch, side_by_side  # noqa: E402  (sets the BLAS pool size first)
 import rustorch as rt  # noqa: E402
 
 try:
@@ -24,26 +24,9 @@ except ImportError:  # pragma: no cover
 TARGETS = {"op": 1.5, "mlp": 1.3}
 
 
-def timeit(fn, inner, repeats):
-    """Median seconds per call over ``repeats`` runs of ``inner`` calls."""
-    fn()
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        runs.append((time.perf_counter() - t0) / inner)
-    return statistics.median(runs)
-
-
-def side_by_side(make, inner, repeats):
-    """Alternate the frameworks run by run so drift hits both equally."""
-    fr, ft = make(rt), make(torch)
-    r_runs, t_runs = [], []
-    for _ in range(repeats):
-        r_runs.append(timeit(fr, inner, 1))
-        t_runs.append(timeit(ft, inner, 1))
-    return statistics.median(r_runs), statistics.median(t_runs)
+def measure(make, inner, reps):
+    """Median seconds per call of rustorch and torch (timed in separate blocks)."""
+    return side_by_side(make(rt), make(torch), inner, reps)
 
 
 def tiny_op(op, grad):
@@ -87,14 +70,17 @@ def mlp(batch=128, sizes=(784, 256, 256, 10)):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repeats (for smoke tests)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="threads for both sides (default: each framework's own default)")
     args = ap.parse_args()
+    pin_torch(torch)
     reps = 3 if args.quick else 15
     rows = []
     for op in ("add", "mul", "matmul"):
         for grad in (False, True):
-            r, t = side_by_side(tiny_op(op, grad), 2000 if not args.quick else 200, reps)
+            r, t = measure(tiny_op(op, grad), 2000 if not args.quick else 200, reps)
             rows.append((f"{op} 4x4{' (requires_grad)' if grad else ''}", r, t, "op"))
-    r, t = side_by_side(mlp(), 20 if not args.quick else 3, reps)
+    r, t = measure(mlp(), 10 if not args.quick else 3, reps)
     rows.append(("MLP 784-256-256-10 b128 fwd+bwd", r, t, "mlp"))
 
     print(f"rustorch {rt.__version__} vs torch {torch.__version__} "

@@ -13,10 +13,8 @@ rustorch/torch (lower is better) and the target:
 
 A workload whose layers rustorch does not have yet prints n/a.
 
-Both sides run on ``--threads`` threads (default 1): NumPy's OpenBLAS pool
-and torch's OpenMP pool spin-wait, and when the two alternate in one process
-with more than one thread each they slow each other down by up to 50x on a
-small machine, which would measure the contention, not the frameworks.
+Timing: see benchmarks/_timing.py (separate blocks per framework, each on its
+default threads unless ``--threads N``).
 ``--profile`` runs cProfile over the rustorch side and prints the top
 functions by total (own) time.
 """
@@ -25,25 +23,12 @@ import cProfile
 import io
 import os
 import pstats
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
-def _threads_from_argv(argv):
-    for i, a in enumerate(argv):
-        if a == "--threads" and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return "1"
-
-
-# the BLAS pool size is read when NumPy loads: set it before rustorch imports it
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv(sys.argv)
+from _timing import pin_torch, side_by_side  # noqa: E402  (sets the BLAS pool size first)
 
 import rustorch as rt  # noqa: E402
 
@@ -117,23 +102,6 @@ def make_pair(build, shape, n_classes, device):
     return step(rt, rmod, rx, ry), step(torch, tmod, tx, ty)
 
 
-def timeit(fn, inner):
-    t0 = time.perf_counter()
-    for _ in range(inner):
-        fn()
-    return (time.perf_counter() - t0) / inner
-
-
-def side_by_side(fr, ft, inner, repeats):
-    fr()
-    ft()
-    r_runs, t_runs = [], []
-    for _ in range(repeats):
-        r_runs.append(timeit(fr, inner))
-        t_runs.append(timeit(ft, inner))
-    return statistics.median(r_runs), statistics.median(t_runs)
-
-
 def profile(fn, runs, top):
     pr = cProfile.Profile()
     pr.enable()
@@ -152,9 +120,10 @@ def main():
     ap.add_argument("--device", default="cpu", help="rustorch device (default cpu)")
     ap.add_argument("--profile", action="store_true", help="cProfile the rustorch side")
     ap.add_argument("--top", type=int, default=25)
-    ap.add_argument("--threads", type=int, default=1, help="threads for both sides (default 1)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="threads for both sides (default: each framework's own default)")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    pin_torch(torch)
     reps = 3 if args.quick else 11
     inner = 1 if args.quick else 3
 

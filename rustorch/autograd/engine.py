@@ -34,9 +34,11 @@ def _accumulate(buf, i, g):
 
 def _stealable(g):
     # Like torch's use_count()==1 check: keep the gradient buffer itself as
-    # leaf.grad when nobody else can see it, else copy it.  Refs here: the
-    # caller's local, getrefcount's argument, and the engine's buffer list.
-    return (g._base is None and g.grad_fn is None and sys.getrefcount(g) <= 3
+    # leaf.grad when nobody else can see it, else copy it.  The references at
+    # this point: run_backward's local, _accumulate_into_leaf's argument, this
+    # function's argument and getrefcount's own; a gradient also waiting in
+    # another buffer (the same tensor routed to two leaves) has more.
+    return (g._base is None and g.grad_fn is None and sys.getrefcount(g) <= 4
             and g._b.is_exclusive(g._data))
 
 

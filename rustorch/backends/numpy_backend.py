@@ -136,9 +136,10 @@ class NumpyBackend(Backend):
 
     def mask_zero(self, x, keep):
         # a multiply is branch-free (np.where with a random mask is ~10x slower);
-        # it is exact unless x holds inf/nan where keep is False
+        # it is exact unless x holds inf/nan where keep is False, which makes
+        # the sum non-finite: only then redo it with where
         r = np.multiply(x, keep, dtype=x.dtype)
-        if r.size > 64 and x.dtype.kind in "fc" and not np.isfinite(r).all():
+        if r.size > 64 and x.dtype.kind in "fc" and not np.isfinite(r.sum()):
             r = np.where(keep, x, x.dtype.type(0))
         return r
 

@@ -157,16 +157,15 @@ def broadcast_shapes(*shapes):
 def sum_to(g, shape):
     """Reduce a broadcast gradient back to ``shape``."""
     gshape = g._data.shape
-    if gshape == tuple(shape):
+    shape = tuple(shape)
+    if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                      if n == 1 and gshape[i + lead] != 1)
-    if axes:
-        g = g.sum(dim=axes, keepdim=True)
-    if lead:
-        g = g.reshape(shape)
-    elif g._data.shape != tuple(shape):
+    inner = tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    if not inner:  # only leading dims to drop: one reduction, no reshape
+        return g.sum(dim=tuple(range(lead)))
+    g = g.sum(dim=tuple(range(lead)) + inner, keepdim=True)
+    if lead or g._data.shape != shape:
         g = g.reshape(shape)
     return g
 
