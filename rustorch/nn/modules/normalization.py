@@ -14,6 +14,28 @@ __all__ = ["LocalResponseNorm", "LayerNorm", "GroupNorm", "RMSNorm", "InstanceNo
            "InstanceNorm2d", "InstanceNorm3d"]
 
 
+
+
+def _affine_params(mod, shape, affine, bias, kw):
+    """weight (ones) and bias (zeros) of a normalisation layer, or None."""
+    if affine:
+        mod.weight = Parameter(empty(shape, **kw))
+        if bias:
+            mod.bias = Parameter(empty(shape, **kw))
+        else:
+            mod.register_parameter("bias", None)
+    else:
+        mod.register_parameter("weight", None)
+        mod.register_parameter("bias", None)
+    mod.reset_parameters()
+
+
+def _reset_affine(mod):
+    if mod.weight is not None:
+        init.ones_(mod.weight)
+    if mod.bias is not None:
+        init.zeros_(mod.bias)
+
 class LocalResponseNorm(Module):
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()
@@ -43,22 +65,10 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(empty(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_params(self, self.normalized_shape, elementwise_affine, bias, kw)
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -79,22 +89,10 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(empty(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(empty(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_params(self, num_channels, affine, bias, kw)
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
