@@ -39,6 +39,7 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops._core import broadcast_shapes, result_dtype as _result_dtype
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
 
 half, float, double, short, int, long, cfloat, cdouble = (  # noqa: A001
     _ALIASES["half"], _ALIASES["float"], _ALIASES["double"], _ALIASES["short"], _ALIASES["int"],
