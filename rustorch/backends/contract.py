@@ -85,6 +85,7 @@ EXTENSIONS = {
     "col2im": "the adjoint of im2col: columns summed back into (N, C, *spatial) (torch's fold)",
     "max_pool": "max over im2col's windows: values and flat in-plane indices of the maxima",
     "random_bits": "Philox4x32-10 words for (seed, offset): the same on every backend",
+    "adam_step": "one Adam/AdamW update of lists of (param, exp_avg, exp_avg_sq[, max]) arrays",
 }
 
 

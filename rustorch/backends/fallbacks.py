@@ -444,6 +444,51 @@ class ComposedKernels:
         from ..random_philox import philox_words_xp
         return philox_words_xp(self.xp, seed, offset, n)
 
+    def adam_step(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_sizes,
+                  bc2_sqrts, *, weight, beta2, eps, weight_decay, decay, maximize):
+        """One Adam / AdamW step over lists of same-shaped arrays (torch's
+        single-tensor update, op by op).  ``weight`` = 1 - beta1 (the lerp
+        weight of exp_avg); ``weight_decay``: L2 added to the gradient (Adam);
+        ``decay``: the factor 1 - lr*wd of AdamW's decoupled decay, or None;
+        ``step_sizes[i]`` = lr / (1 - beta1**step), ``bc2_sqrts[i]`` =
+        sqrt(1 - beta2**step); ``max_exp_avg_sqs`` is None without amsgrad.
+        Returns one (param, exp_avg, exp_avg_sq, max_exp_avg_sq or None) per
+        tensor: the new values (a backend may update the inputs in place and
+        return them; the caller copies any other array back)."""
+        xp = self.xp
+        out = []
+        for i, (p, g, m, v) in enumerate(zip(params, grads, exp_avgs, exp_avg_sqs)):
+            def c(s, _d=p.dtype):
+                return xp.asarray(s, dtype=_d)
+            vmax = max_exp_avg_sqs[i] if max_exp_avg_sqs is not None else None
+            f64 = xp.float64
+
+            def fma(x, y, z, _d=p.dtype):   # x + y * z rounded once, like torch's kernels
+                return xp.astype(xp.add(xp.astype(x, f64), xp.multiply(
+                    xp.astype(y, f64) if hasattr(y, "shape") else y, xp.astype(z, f64))), _d)
+
+            def r(s, _d=p.dtype):           # a Python number rounded to the param dtype
+                return float(xp.asarray(s, dtype=_d))
+            if maximize:
+                g = xp.negative(g)
+            if weight_decay != 0:
+                g = fma(g, r(weight_decay), p)
+            if decay is not None:
+                p = xp.multiply(p, c(decay))
+            diff = xp.subtract(g, m)
+            if abs(r(weight)) < 0.5:  # torch's lerp: the formula depends on the weight
+                m = fma(m, r(weight), diff)
+            else:
+                m = fma(g, -r(1 - r(weight)), diff)
+            v = fma(xp.multiply(v, c(beta2)), xp.multiply(g, c(1 - beta2)), g)
+            src = v
+            if vmax is not None:
+                src = vmax = xp.maximum(vmax, v)
+            denom = xp.add(xp.divide(xp.sqrt(src), c(bc2_sqrts[i])), c(eps))
+            p = xp.add(p, xp.divide(xp.multiply(m, c(-step_sizes[i])), denom))
+            out.append((p, m, v, vmax))
+        return out
+
 
 def _prod(xs):
     r = 1

@@ -158,6 +158,43 @@ class NumpyBackend(Backend):
               "digamma": sp.digamma, "polygamma1": lambda a: sp.polygamma(1, a)}[name]
         return fn(x).astype(x.dtype, copy=False)
 
+    def adam_step(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_sizes,
+                  bc2_sqrts, *, weight, beta2, eps, weight_decay, decay, maximize):
+        # the fallback's ops in the same order (so the same bits), but in place
+        # through ufunc out= arguments, over cache-sized chunks of the flat
+        # arrays with two scratch buffers: the dozen passes of the update stay
+        # in cache and each array streams through memory once
+        out = []
+        scratch = None
+        for i, (p, g, m, v) in enumerate(zip(params, grads, exp_avgs, exp_avg_sqs)):
+            vmax = max_exp_avg_sqs[i] if max_exp_avg_sqs is not None else None
+            arrs = (p, g, m, v) if vmax is None else (p, g, m, v, vmax)
+            if (any(a.dtype != p.dtype or a.shape != p.shape for a in arrs)
+                    or p.dtype.kind != "f" or not all(a.flags.writeable for a in (p, m, v))
+                    or (vmax is not None and not vmax.flags.writeable)):
+                args = [[a] for a in arrs[:4]] + [None if vmax is None else [vmax]]
+                out += Backend.adam_step(
+                    self, *args, [step_sizes[i]], [bc2_sqrts[i]], weight=weight, beta2=beta2,
+                    eps=eps, weight_decay=weight_decay, decay=decay, maximize=maximize)
+                continue
+            kw = (weight, beta2, eps, weight_decay, decay, maximize, step_sizes[i], bc2_sqrts[i])
+            if all(a.flags.c_contiguous for a in arrs):
+                flat = [a.reshape(-1) for a in arrs]
+                n = p.size
+                ch = min(n, _ADAM_CHUNK)
+                if scratch is None or scratch[0].dtype != p.dtype or scratch[0].size < ch:
+                    scratch = (np.empty(ch, p.dtype), np.empty(ch, p.dtype))
+                for s0 in range(0, n, ch):
+                    s1 = min(n, s0 + ch)
+                    part = [f[s0:s1] for f in flat]
+                    _adam_chunk(*part[:4], part[4] if vmax is not None else None,
+                                scratch[0][:s1 - s0], scratch[1][:s1 - s0], *kw)
+            else:  # strided: whole-array ufuncs write through the views
+                _adam_chunk(p, g, m, v, vmax, np.empty(p.shape, p.dtype), np.empty(p.shape, p.dtype),
+                            *kw)
+            out.append((p, m, v, vmax))
+        return out
+
     def sigmoid(self, x):
         with np.errstate(over="ignore"):
             return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
@@ -388,3 +425,42 @@ class NumpyBackend(Backend):
         idx = np.asarray(koff, dtype=np.int64).reshape(-1)[arg]
         idx += base
         return best, idx
+
+
+_ADAM_CHUNK = 1 << 15  # elements per chunk: two scratch buffers and five slices stay in L2
+
+
+def _adam_chunk(p, g, m, v, vmax, a, b, weight, beta2, eps, weight_decay, decay, maximize,
+                step_size, bc2_sqrt):
+    """ComposedKernels.adam_step for one chunk, in place (``a``, ``b``: scratch),
+    rounded like torch's ops: add(alpha), lerp and addcmul are fused
+    multiply-adds (computed in float64, rounded once)."""
+    f32 = p.dtype.type
+    gg = g
+    if maximize:
+        np.negative(g, out=a)
+        gg = a
+    if weight_decay != 0:       # grad.add(param, alpha=wd)
+        a[...] = gg.astype(np.float64) + p.astype(np.float64) * float(f32(weight_decay))
+        gg = a
+    if decay is not None:
+        np.multiply(p, decay, out=p)
+    np.subtract(gg, m, out=b)   # exp_avg.lerp_(grad, weight): diff rounded, then one fma
+    w = float(f32(weight))
+    if abs(w) < 0.5:
+        m[...] = m.astype(np.float64) + b.astype(np.float64) * w
+    else:
+        m[...] = gg.astype(np.float64) - b.astype(np.float64) * float(f32(1.0 - w))
+    np.multiply(v, beta2, out=v)  # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
+    np.multiply(gg, f32(1 - beta2), out=b)
+    v[...] = v.astype(np.float64) + b.astype(np.float64) * gg.astype(np.float64)
+    src = v
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        src = vmax
+    np.sqrt(src, out=b)
+    np.divide(b, bc2_sqrt, out=b)
+    np.add(b, eps, out=b)
+    np.multiply(m, -step_size, out=a)
+    np.divide(a, b, out=a)
+    np.add(p, a, out=p)

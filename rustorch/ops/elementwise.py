@@ -2,7 +2,7 @@
 bitwise ops, clamp/where/lerp, casts.  Each op is one table row: its kernel in
 the namespace and its derivative written with Tensor ops."""
 import math
-from builtins import complex as _pycomplex
+from builtins import abs as _pyabs, complex as _pycomplex
 
 from .. import _dtype as dt
 from .._errors import DTypeError, InvalidArgument, UnsupportedError
@@ -307,8 +307,39 @@ def add(input, other, *, alpha=1, out=None):
                    ctx=(input._data.shape, other._data.shape, b.dtype_of(input._data)))
         return res
     if alpha != 1:
-        other = mul(other, alpha)
+        return _with_out(_axpy(input, other, alpha), out)
     return _with_out(_add_raw(input, other), out)
+
+
+_FMA_DTYPES = (dt.float32, dt.float16, dt.bfloat16)
+
+
+def _axpy(input, other, alpha):
+    """input + alpha * other with one rounding, as torch's CPU kernels (a
+    fused multiply-add) give: for float32 and narrower the product of two
+    float32 values is exact in float64, so the sum is rounded once there."""
+    a, b2, d = binary_operands(input, other)
+    if d not in _FMA_DTYPES or isinstance(alpha, (_pycomplex, Tensor)):
+        return _add_raw(a, mul(b2, alpha))
+    be = a._b
+    xp = be.xp
+    f64 = be.to_native_dtype(dt.float64)
+    w = _round_to(alpha, d, be)
+    data = xp.add(xp.astype(a._data, f64), xp.multiply(xp.astype(b2._data, f64), w))
+    out = make(xp.astype(data, be.to_native_dtype(d)), be)
+    if STATE.enabled and (a._rg or b2._rg):
+        record(out, "AddBackward0", _axpy_bwd, (a, b2), ctx=(a._data.shape, b2._data.shape, d, w))
+    return out
+
+
+def _axpy_bwd(n, g):
+    sa, sb, d, w = n.ctx
+    return grad_for(g, sa, d), grad_for(g * w, sb, d)
+
+
+def _round_to(value, d, be):
+    """A Python number rounded to dtype ``d`` (torch casts alpha to the op's dtype)."""
+    return float(be.xp.asarray(float(value), dtype=be.to_native_dtype(d)))
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -316,7 +347,7 @@ def sub(input, other, *, alpha=1, out=None):
         raise DTypeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                          "Use the `^` or `logical_xor()` operator instead.")
     if alpha != 1:
-        other = mul(other, alpha)
+        return _with_out(_axpy(input, other, -alpha), out)
     return _with_out(_sub_raw(input, other), out)
 
 
@@ -886,11 +917,79 @@ def clamp_max(input, max):  # noqa: A002
 
 
 def lerp(input, end, weight):
-    return input + weight * (end - input)
+    """start + weight * (end - start), rounded like torch's kernel: for
+    |weight| < 0.5 one fused step from start, else one fused step back from end."""
+    a, e, d = binary_operands(input, end)
+    if d not in _FMA_DTYPES:
+        return a + weight * (e - a)
+    be = a._b
+    xp = be.xp
+    f64 = be.to_native_dtype(dt.float64)
+    nat = be.to_native_dtype(d)
+    if isinstance(weight, Tensor):
+        w_t = cast(as_operand(weight, a), d)
+        w = xp.astype(w_t._data, f64)
+        small = xp.less(xp.abs(w), 0.5)
+    else:
+        w_t = None
+        w = _round_to(weight, d, be)
+        small = _pyabs(w) < 0.5
+    diff = xp.astype(xp.subtract(e._data, a._data), f64)       # rounded to d, like torch
+    one_minus = xp.astype(xp.astype(xp.subtract(1.0, w), nat), f64) if w_t is not None \
+        else _round_to(1.0 - w, d, be)
+    lo = xp.add(xp.astype(a._data, f64), xp.multiply(w, diff))
+    hi = xp.subtract(xp.astype(e._data, f64), xp.multiply(diff, one_minus))
+    data = xp.where(small, lo, hi) if w_t is not None else (lo if small else hi)
+    out = make(xp.astype(data, nat), be)
+    if needs_grad(a, e, w_t):
+        record(out, "LerpBackward0", _lerp_bwd, (a, e, w_t),
+               saved=(a, e) if w_t is None else (a, e, w_t),
+               ctx=(a._data.shape, e._data.shape, d, None if w_t is not None else w,
+                    None if w_t is None else w_t._data.shape))
+    return out
+
+
+def _lerp_bwd(n, g):
+    saved = n.unpack()
+    sa, se, d, w, sw = n.ctx
+    a, e = saved[0], saved[1]
+    wt = saved[2] if len(saved) > 2 else w
+    ga = grad_for(g * (1 - wt), sa, d)
+    ge = grad_for(g * wt, se, d)
+    gw = grad_for(g * (e - a), sw, d) if sw is not None else None
+    return ga, ge, gw
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    return input + value * tensor1 * tensor2
+    """input + value * tensor1 * tensor2, rounded like torch's kernel
+    (value * tensor1 rounded, then one fused multiply-add)."""
+    d = result_dtype(input, tensor1, tensor2)
+    if d not in _FMA_DTYPES or isinstance(value, (_pycomplex, Tensor)):
+        return input + value * tensor1 * tensor2
+    a = cast(as_operand(input, tensor1), d)
+    b = cast(as_operand(tensor1, a), d)
+    c = cast(as_operand(tensor2, a), d)
+    be = a._b
+    xp = be.xp
+    f64 = be.to_native_dtype(dt.float64)
+    v = _round_to(value, d, be)
+    vb = xp.astype(xp.multiply(b._data, v), f64) if v != 1 else xp.astype(b._data, f64)
+    data = xp.add(xp.astype(a._data, f64), xp.multiply(vb, xp.astype(c._data, f64)))
+    try:
+        out = make(xp.astype(data, be.to_native_dtype(d)), be)
+    except ValueError:
+        broadcast_shapes(a._data.shape, b._data.shape, c._data.shape)
+        raise
+    if needs_grad(a, b, c):
+        record(out, "AddcmulBackward0", _addcmul_bwd, (a, b, c), saved=(b, c),
+               ctx=(a._data.shape, b._data.shape, c._data.shape, d, v))
+    return out
+
+
+def _addcmul_bwd(n, g):
+    b, c = n.unpack()
+    sa, sb, sc, d, v = n.ctx
+    return grad_for(g, sa, d), grad_for(g * c * v, sb, d), grad_for(g * b * v, sc, d)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
