@@ -165,7 +165,7 @@ class NumpyBackend(Backend):
         # arrays with two scratch buffers: the dozen passes of the update stay
         # in cache and each array streams through memory once
         out = []
-        scratch = None
+        tasks = []
         for i, (p, g, m, v) in enumerate(zip(params, grads, exp_avgs, exp_avg_sqs)):
             vmax = max_exp_avg_sqs[i] if max_exp_avg_sqs is not None else None
             arrs = (p, g, m, v) if vmax is None else (p, g, m, v, vmax)
@@ -181,18 +181,14 @@ class NumpyBackend(Backend):
             if all(a.flags.c_contiguous for a in arrs):
                 flat = [a.reshape(-1) for a in arrs]
                 n = p.size
-                ch = min(n, _ADAM_CHUNK)
-                if scratch is None or scratch[0].dtype != p.dtype or scratch[0].size < ch:
-                    scratch = (np.empty(ch, p.dtype), np.empty(ch, p.dtype))
-                for s0 in range(0, n, ch):
-                    s1 = min(n, s0 + ch)
+                for s0 in range(0, n, _ADAM_CHUNK):
+                    s1 = min(n, s0 + _ADAM_CHUNK)
                     part = [f[s0:s1] for f in flat]
-                    _adam_chunk(*part[:4], part[4] if vmax is not None else None,
-                                scratch[0][:s1 - s0], scratch[1][:s1 - s0], *kw)
+                    tasks.append((part[:4] + [part[4] if vmax is not None else None], kw))
             else:  # strided: whole-array ufuncs write through the views
-                _adam_chunk(p, g, m, v, vmax, np.empty(p.shape, p.dtype), np.empty(p.shape, p.dtype),
-                            *kw)
+                _adam_chunk(p, g, m, v, vmax, _Scratch(p.shape, p.dtype), *kw)
             out.append((p, m, v, vmax))
+        _run_chunks(tasks)
         return out
 
     def sigmoid(self, x):
@@ -345,7 +341,6 @@ class NumpyBackend(Backend):
             k *= v
         if w is None:
             return np.zeros((n, c * k, 0), dtype=x.dtype)
-        outs = w.shape[2:2 + nd]
         w = w.transpose((0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd)))
         return np.ascontiguousarray(w).reshape(n, c * k, -1)
 
@@ -427,33 +422,65 @@ class NumpyBackend(Backend):
         return best, idx
 
 
-_ADAM_CHUNK = 1 << 15  # elements per chunk: two scratch buffers and five slices stay in L2
+_ADAM_CHUNK = 1 << 15  # elements per chunk: the scratch buffers and five slices stay in L2
 
 
-def _adam_chunk(p, g, m, v, vmax, a, b, weight, beta2, eps, weight_decay, decay, maximize,
+class _Scratch:
+    """Temporaries of one chunk: two in the param dtype, one float64."""
+
+    def __init__(self, shape, dtype):
+        self.a = np.empty(shape, dtype)
+        self.b = np.empty(shape, dtype)
+        self.c = np.empty(shape, np.float64)
+
+
+_SCRATCH = [None]
+
+
+def _run_chunks(tasks):
+    """Run the chunk updates in order, reusing one set of scratch buffers (a
+    thread pool was measured slower: the GIL between the many short ufuncs
+    costs more than the second core gives)."""
+    for part, kw in tasks:
+        n = part[0].size
+        s = _SCRATCH[0]
+        if s is None or s.a.dtype != part[0].dtype or s.a.size < n:
+            s = _SCRATCH[0] = _Scratch((max(n, _ADAM_CHUNK),), part[0].dtype)
+        view = _Scratch.__new__(_Scratch)
+        view.a, view.b, view.c = s.a[:n], s.b[:n], s.c[:n]
+        _adam_chunk(*part, view, *kw)
+
+
+def _adam_chunk(p, g, m, v, vmax, s, weight, beta2, eps, weight_decay, decay, maximize,
                 step_size, bc2_sqrt):
-    """ComposedKernels.adam_step for one chunk, in place (``a``, ``b``: scratch),
+    """ComposedKernels.adam_step for one chunk, in place (``s``: scratch),
     rounded like torch's ops: add(alpha), lerp and addcmul are fused
     multiply-adds (computed in float64, rounded once)."""
     f32 = p.dtype.type
+    a, b, c = s.a, s.b, s.c
+
+    def fma(dst, x, y, z):
+        np.multiply(z, y, out=c, dtype=np.float64)
+        np.add(c, x, out=c, dtype=np.float64)
+        np.copyto(dst, c, casting="same_kind")
     gg = g
     if maximize:
         np.negative(g, out=a)
         gg = a
     if weight_decay != 0:       # grad.add(param, alpha=wd)
-        a[...] = gg.astype(np.float64) + p.astype(np.float64) * float(f32(weight_decay))
+        fma(a, gg, float(f32(weight_decay)), p)
         gg = a
     if decay is not None:
         np.multiply(p, decay, out=p)
     np.subtract(gg, m, out=b)   # exp_avg.lerp_(grad, weight): diff rounded, then one fma
     w = float(f32(weight))
     if abs(w) < 0.5:
-        m[...] = m.astype(np.float64) + b.astype(np.float64) * w
+        fma(m, m, w, b)
     else:
-        m[...] = gg.astype(np.float64) - b.astype(np.float64) * float(f32(1.0 - w))
+        fma(m, gg, -float(f32(1.0 - w)), b)
     np.multiply(v, beta2, out=v)  # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
     np.multiply(gg, f32(1 - beta2), out=b)
-    v[...] = v.astype(np.float64) + b.astype(np.float64) * gg.astype(np.float64)
+    fma(v, v, b, gg)
     src = v
     if vmax is not None:
         np.maximum(vmax, v, out=vmax)
