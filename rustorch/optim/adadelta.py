@@ -19,9 +19,6 @@ class Adadelta(Optimizer):
                                       maximize=maximize, capturable=capturable, foreach=foreach,
                                       differentiable=differentiable))
 
-    def step(self, closure=None):
-        return self._run_step(self._step, closure)
-
     @no_grad()
     def _step(self, closure):
         loss = self._closure_loss(closure)

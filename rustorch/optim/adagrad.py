@@ -29,9 +29,6 @@ class Adagrad(Optimizer):
         state["step"] = new_step()
         state["sum"] = p.detach().new_full(p.shape, self.defaults["initial_accumulator_value"])
 
-    def step(self, closure=None):
-        return self._run_step(self._step, closure)
-
     @no_grad()
     def _step(self, closure):
         loss = self._closure_loss(closure)

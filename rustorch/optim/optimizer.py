@@ -206,7 +206,11 @@ class Optimizer:
         return loss
 
     def step(self, closure=None):
-        raise NotImplementedError
+        """One update: hooks around ``self._step(closure)``, which subclasses
+        implement (returning the closure's loss, if any)."""
+        if not hasattr(self, "_step"):
+            raise NotImplementedError(f"{type(self).__name__} does not implement _step")
+        return self._run_step(self._step, closure)
 
     @staticmethod
     def _closure_loss(closure):

@@ -21,9 +21,6 @@ class RMSprop(Optimizer):
                                       capturable=capturable, foreach=foreach, maximize=maximize,
                                       differentiable=differentiable))
 
-    def step(self, closure=None):
-        return self._run_step(self._step, closure)
-
     @no_grad()
     def _step(self, closure):
         loss = self._closure_loss(closure)

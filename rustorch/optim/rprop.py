@@ -17,9 +17,6 @@ class Rprop(Optimizer):
                                       maximize=maximize, differentiable=differentiable,
                                       capturable=capturable))
 
-    def step(self, closure=None):
-        return self._run_step(self._step, closure)
-
     @no_grad()
     def _step(self, closure):
         loss = self._closure_loss(closure)

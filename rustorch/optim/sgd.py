@@ -18,9 +18,6 @@ class SGD(Optimizer):
                                       maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
 
-    def step(self, closure=None):
-        return self._run_step(self._step, closure)
-
     @no_grad()
     def _step(self, closure):
         loss = self._closure_loss(closure)

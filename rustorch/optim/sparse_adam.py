@@ -29,9 +29,6 @@ class SparseAdam(Optimizer):
             raise InvalidArgument(f"Complex params at indices {complex_params}: SparseAdam does "
                                   "not support complex parameters")
 
-    def step(self, closure=None):
-        return self._run_step(self._step, closure)
-
     @no_grad()
     def _step(self, closure):
         loss = self._closure_loss(closure)
