@@ -24,12 +24,6 @@ def _keep_rng_state():
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def need(*names):
-    missing = [n for n in names if not hasattr(rt.nn, n)]
-    if missing:
-        pytest.skip(f"rustorch.nn lacks {', '.join(missing)} (not written yet)")
-
-
 # ---------------------------------------------------------------- models
 def small_cnn(nn):
     """conv-relu-pool x2 + linear (LeNet-like) on 1x28x28."""
@@ -86,7 +80,6 @@ def _values(shape, seed):
 
 def _pair(name, device):
     build, layers, shape_cpu, shape_py, n_classes = MODELS[name]
-    need(*layers)
     torch.manual_seed(0)
     tmod = build(torch.nn)
     rmod = build(rt.nn).to(device)
@@ -190,9 +183,6 @@ def _swap_import(text):
 
 
 def test_swapping_the_import():
-    need("Conv2d")
-    if not hasattr(rt.nn.functional, "max_pool2d"):
-        pytest.skip("rustorch.nn.functional lacks max_pool2d (not written yet)")
     rng = random.Random(7)
     data = [rng.uniform(-1, 1) for _ in range(8 * 28 * 28)]
     labels = [rng.randrange(10) for _ in range(8)]

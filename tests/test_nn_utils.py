@@ -206,10 +206,6 @@ WN_CASES = [
 
 @pytest.mark.parametrize("name,make,dim,xshape", WN_CASES, ids=[c[0] for c in WN_CASES])
 def test_weight_norm_matches_torch(name, make, dim, xshape, device):
-    try:
-        make(rt.nn)
-    except AttributeError:
-        pytest.skip("layer not in rustorch yet")
     tm, rm = _linear_pair(device, make, lambda lib, m: lib.nn.utils.weight_norm(m, dim=dim))
     assert "weight" not in rm._parameters and {"weight_g", "weight_v"} <= set(rm._parameters)
     assert [n for n, _ in rm.named_parameters()] == [n for n, _ in tm.named_parameters()]
@@ -276,10 +272,6 @@ SN_CASES = [
 
 @pytest.mark.parametrize("name,make,kw,xshape", SN_CASES, ids=[c[0] for c in SN_CASES])
 def test_spectral_norm_matches_torch(name, make, kw, xshape, device):
-    try:
-        make(rt.nn)
-    except AttributeError:
-        pytest.skip("layer not in rustorch yet")
     tm, rm = _linear_pair(device, make, lambda lib, m: lib.nn.utils.spectral_norm(m, **kw))
     assert list(rm.state_dict()) == list(tm.state_dict())
     assert set(rm._buffers) == {"weight_u", "weight_v"} and "weight_orig" in rm._parameters

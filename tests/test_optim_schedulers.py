@@ -456,7 +456,6 @@ def test_trajectory_with_scheduler(name, make_sched, device):
     assert_same_trajectory(got, want)
 
 
-@pytest.mark.skipif(not hasattr(rt.optim, "Adam"), reason="rustorch.optim.Adam is not there yet")
 @pytest.mark.parametrize("name,make_sched", [
     ("OneCycleLR-betas", lambda m, o: L(m).OneCycleLR(o, 0.01, total_steps=31)),
     ("CyclicLR-betas", lambda m, o: L(m).CyclicLR(o, 0.001, 0.01, 3, base_momentum=0.8, max_momentum=0.9)),
