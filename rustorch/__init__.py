@@ -13,7 +13,7 @@ from ._dtype import ALIASES as _ALIASES
 from ._device import device
 from ._errors import (RustorchError, ShapeError, DTypeError, DeviceError,  # noqa: F401
                       BackendUnavailableError, UnsupportedError, AutogradError, IndexOutOfRange,
-                      InvalidArgument, InvalidType)
+                      InvalidArgument, InvalidType, FormatError, DataNotFoundError)
 from ._tensor import Tensor, Size
 from . import backends
 from . import autograd
@@ -25,7 +25,7 @@ from ._repr import set_printoptions
 from .ops import creation as _creation, elementwise as _elementwise, shape as _shape  # noqa: F401
 from .ops import reduction as _reduction, operators as _operators  # noqa: F401
 from .ops import indexing as _indexing, linalg as _linalg, sorting as _sorting  # noqa: F401
-from .ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, full, empty,
+from .ops.creation import (tensor, as_tensor, asarray, from_numpy, frombuffer, zeros, ones, full, empty,
                            zeros_like, ones_like, empty_like, full_like, arange, linspace, logspace,
                            eye, rand, randn, randint, randperm, rand_like, randn_like,
                            randint_like, normal, bernoulli, multinomial, clone,
@@ -82,3 +82,15 @@ def typename(t):
 
 
 del _builtins
+
+
+# Library layers that are heavier than the core load on first use:
+# ``rustorch.data``, ``rustorch.vision`` ... (``import rustorch.data`` works too).
+_LAZY_SUBMODULES = frozenset({"data", "vision", "training", "formats", "utils", "onnx"})
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'rustorch' has no attribute '{name}'")

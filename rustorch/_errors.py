@@ -49,3 +49,12 @@ class InvalidType(RustorchError, TypeError):
 
 def shape_str(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+class FormatError(RustorchError, ValueError, RuntimeError):
+    """A file or byte string that is truncated, corrupted, hostile or not in the
+    format it claims (safetensors, IDX, CIFAR batches, checkpoints, ONNX ...)."""
+
+
+class DataNotFoundError(RustorchError, FileNotFoundError, RuntimeError):
+    """A data set or file that is not on disk (and could not be downloaded)."""

@@ -328,9 +328,25 @@ class Tensor:
             return format(self.item(), spec)
         return repr(self)
 
+    def to_bytes(self):
+        """rustorch extension: the elements as C-ordered little-endian bytes
+        (what file formats and inter-process transport need; torch spells it
+        ``t.numpy().tobytes()``).  Inverse: ``rt.frombuffer(b, dtype=...).reshape(shape)``."""
+        from ._errors import UnsupportedError
+        try:
+            return self._b.to_bytes(self._data)
+        except UnsupportedError:   # a backend without raw export: go through the CPU
+            return self.detach().to("cpu").to_bytes()
+
     def __reduce_ex__(self, proto):
-        from .ops.creation import _rebuild
-        return (_rebuild, (self.tolist(), self.dtype.name, str(self.device), self._rg))
+        # raw bytes, not nested lists: a batch of images pickles ~10x smaller and faster
+        from ._errors import UnsupportedError
+        from .ops.creation import _rebuild, _rebuild_from_bytes
+        try:
+            raw = self._b.to_bytes(self._data)
+        except UnsupportedError:
+            return (_rebuild, (self.tolist(), self.dtype.name, str(self.device), self._rg))
+        return (_rebuild_from_bytes, (raw, self.dtype.name, tuple(self.shape), str(self.device), self._rg))
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:

@@ -45,7 +45,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-SKIP_MODULES = {"rustorch.backends.numpy_backend"}   # the one module that needs NumPy
+SKIP_MODULES = {"rustorch.backends.numpy_backend",   # the one module that needs NumPy
+                "rustorch.__main__"}                 # importing it runs the command line
 
 
 def import_all(rt):

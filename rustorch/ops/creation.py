@@ -223,8 +223,51 @@ def from_numpy(ndarray):
     return make(ndarray, backends.get("cpu"))
 
 
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False, device=None):
+    """1-D tensor of ``count`` elements read from a bytes-like object (elements in
+    little-endian order) starting ``offset`` bytes in, like torch.frombuffer.
+    Unlike torch it copies, so later writes to ``buffer`` do not show through."""
+    dtype = dt.as_dtype(dtype)
+    try:
+        view = memoryview(buffer).cast("B")
+    except TypeError:
+        raise InvalidType(f"frombuffer(): expected an object that exposes the buffer interface, "
+                          f"got {type(buffer).__name__}") from None
+    size, isz = len(view), dtype.itemsize
+    if not 0 <= offset <= size or (offset == size and size > 0):
+        raise InvalidArgument(f"offset ({offset} bytes) must be non-negative and no greater than "
+                              f"buffer length ({size} bytes) minus 1")
+    if count == -1:
+        if (size - offset) % isz:
+            raise InvalidArgument(f"buffer length ({size - offset} bytes) after offset ({offset} "
+                                  f"bytes) must be a multiple of element size ({isz})")
+        count = (size - offset) // isz
+    elif count <= 0:
+        raise InvalidArgument(f"both buffer length ({size}) and count ({count}) must not be 0")
+    elif offset + count * isz > size:
+        raise InvalidArgument(f"requested buffer length ({count} * {isz} bytes) after offset "
+                              f"({offset} bytes) must not be greater than actual buffer length "
+                              f"({size} bytes)")
+    b = _backend(device)
+    b.check_dtype(dtype)
+    arr = b.from_buffer(view[offset:offset + count * isz], dtype, (count,))
+    return _finish(make(arr, b), requires_grad)
+
+
 def _rebuild(data, dtype_name, device, requires_grad):
     return tensor(data, dtype=dt.as_dtype(dtype_name), device=device, requires_grad=requires_grad)
+
+
+def _rebuild_from_bytes(raw, dtype_name, shape, device, requires_grad):
+    dtype = dt.as_dtype(dtype_name)
+    b = backends.get(device)
+    b.check_dtype(dtype)
+    n = 1
+    for d in shape:
+        n *= d
+    if len(raw) != n * dtype.itemsize:
+        raise InvalidArgument(f"pickled tensor: {len(raw)} bytes do not hold {list(shape)} {dtype_name}")
+    return _finish(make(b.from_buffer(raw, dtype, tuple(shape)), b), requires_grad)
 
 
 def _legacy_new(cls, *args, **kwargs):

@@ -11,6 +11,7 @@ multiply-add; autograd gives the backward.  Antialiased bilinear/bicubic use a
 dense (out, in) weight matrix per dim and a matmul.  ``area`` is adaptive
 average pooling.
 """
+import array
 import math
 import numbers
 import struct
@@ -19,6 +20,7 @@ import warnings
 from ... import _dtype as dt
 from ..._errors import InvalidArgument, InvalidType, ShapeError, UnsupportedError
 from ..._tensor import Tensor
+from ...ops.creation import frombuffer
 from ._pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
@@ -162,7 +164,7 @@ def _aa_matrix(rnd, in_s, out_s, sf, align_corners, cubic):
     support = (interp * 0.5) * scale if scale >= 1.0 else interp * 0.5
     max_size = int(math.ceil(support)) * 2 + 1
     invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    mat = []
+    mat = array.array("d", bytes(8 * out_s * in_s))   # flat row-major (out, in), zeros
     for i in range(out_s):
         center = scale * (i + 0.5)
         xmin = max(int(center - support + 0.5), 0)
@@ -172,10 +174,8 @@ def _aa_matrix(rnd, in_s, out_s, sf, align_corners, cubic):
         total = sum(ws)
         if total != 0.0:
             ws = [w / total for w in ws]
-        row = [0.0] * in_s
-        for j, w in enumerate(ws):
-            row[xmin + j] = w
-        mat.append(row)
+        base = i * in_s + xmin
+        mat[base:base + len(ws)] = array.array("d", ws)
     return mat
 
 
@@ -196,7 +196,10 @@ def _apply_taps(x, axis, taps, out_s):
 
 
 def _apply_matrix(x, axis, mat):
-    m = x.new_tensor(mat)                                         # (O, S)
+    """``mat``: flat float64 weights of shape (O, S), S = x.shape[axis]."""
+    in_s = x.shape[axis]
+    m = frombuffer(mat, dtype=dt.float64, device=x.device).reshape(len(mat) // in_s, in_s)
+    m = m.to(x.dtype)                                             # (O, S)
     if axis == x.ndim - 1:
         return x.matmul(m.t())
     return x.movedim(axis, -1).matmul(m.t()).movedim(-1, axis)
