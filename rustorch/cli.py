@@ -163,6 +163,9 @@ def main(argv=None):
     except RustorchError as e:  # bad input or missing data/device: one clear line, no traceback
         print(f"rustorch {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:     # `rustorch info | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

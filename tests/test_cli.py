@@ -64,3 +64,12 @@ def test_bad_input_is_one_clear_line(args, needle):
     r = run(*args)
     assert r.returncode in (1, 2)
     assert needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_console_script_is_installed():
+    import shutil
+    exe = shutil.which("rustorch")
+    if exe is None:
+        pytest.skip("the `rustorch` console script is not on PATH (pip install -e . creates it)")
+    r = subprocess.run([exe, "info"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.startswith("rustorch ")

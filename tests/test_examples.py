@@ -45,3 +45,13 @@ def test_examples_reject_unknown_device(name):
                            "--device", "no_such_device"], capture_output=True, text=True, timeout=120,
                           cwd=ROOT)
     assert proc.returncode != 0 and "no_such_device" in proc.stderr
+
+
+def test_cnn_digits_learns():
+    pytest.importorskip("sklearn", reason="Digits ships inside scikit-learn")
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "cnn_digits.py"),
+                           "--epochs", "3"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = re.findall(r"^epoch\s+\d+\s+loss ([0-9.]+)\s+test accuracy ([0-9.]+)%", proc.stdout, re.M)
+    assert len(rows) == 3, proc.stdout
+    assert float(rows[-1][0]) < float(rows[0][0]) and float(rows[-1][1]) > 85, proc.stdout
