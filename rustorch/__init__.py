@@ -20,6 +20,7 @@ from . import autograd
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                                  is_grad_enabled, is_inference_mode_enabled)
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state
+from .serialization import save, load
 from ._repr import set_printoptions
 
 from .ops import creation as _creation, elementwise as _elementwise, shape as _shape  # noqa: F401

@@ -132,7 +132,9 @@ class NumpyBackend(Backend):
         # large products, where it picks better BLAS routines (e.g. syrk)
         if a.ndim == 2 and b.ndim == 2 and a.shape[0] * a.shape[1] * b.shape[1] < 32768:
             return a.dot(b)
-        return np.matmul(a, b)
+        r = np.matmul(a, b)
+        # ml_dtypes' bfloat16 vector products come back as float32
+        return r if r.dtype == a.dtype else r.astype(a.dtype)
 
     def mask_zero(self, x, keep):
         # a multiply is branch-free (np.where with a random mask is ~10x slower);
@@ -196,14 +198,15 @@ class NumpyBackend(Backend):
             return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
 
     def einsum(self, equation, *operands):
+        if operands[0].dtype == np.float16 or operands[0].dtype == _TO_NP.get(dt.bfloat16):
+            # accumulate in float32 like torch (NumPy has no bfloat16 einsum at all)
+            r = np.einsum(equation, *(o.astype(np.float32) for o in operands),
+                          optimize=len(operands) > 1)
+            return np.asarray(r).astype(operands[0].dtype)
         if len(operands) == 1:
             r = np.einsum(equation, operands[0])
             # NumPy hands back views for pure permutations / diagonals
             return r.copy() if isinstance(r, np.ndarray) and r.base is not None else r
-        if operands[0].dtype == np.float16 or operands[0].dtype == _TO_NP.get(dt.bfloat16):
-            # accumulate in float32 like torch
-            r = np.einsum(equation, *(o.astype(np.float32) for o in operands), optimize=True)
-            return np.asarray(r).astype(operands[0].dtype)
         if len(operands) > 2:
             return np.einsum(equation, *operands, optimize=True)
         # BLAS (optimize) pays off above ~20k multiply-adds: the product of

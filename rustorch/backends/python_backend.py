@@ -99,6 +99,7 @@ class PythonBackend(Backend):
     def as_strided(self, x, shape, strides, offset):
         from .pyarray._core import as_strided
         root = x if x.base is None else x.base
+        offset = x.offset + offset   # the contract's offset counts from x's first element
         need = offset + sum((n - 1) * s for n, s in zip(shape, strides) if n > 0) + 1
         cap = len(root.buf) // (2 if root.dtype.kind == "c" else 1)
         if any(n == 0 for n in shape):

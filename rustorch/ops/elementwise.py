@@ -879,10 +879,12 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
     lo = None if min is None else py_scalar(min, d)
     hi = None if max is None else py_scalar(max, d)
     data = x._data
+    # bounds as 0-d arrays of the data's dtype: a Python float would promote
+    # bfloat16 (an ml_dtypes type) to float32
     if lo is not None:
-        data = xp.maximum(data, lo)
+        data = xp.maximum(data, xp.asarray(lo, dtype=data.dtype))
     if hi is not None:
-        data = xp.minimum(data, hi)
+        data = xp.minimum(data, xp.asarray(hi, dtype=data.dtype))
     if lo is not None and hi is not None and lo > hi:
         data = xp.full(data.shape, hi, dtype=data.dtype)
     if d.category >= _FLOAT:  # NaN passes through like torch

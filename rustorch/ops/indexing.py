@@ -449,7 +449,7 @@ def nonzero(input, *, as_tuple=False):
             return (make(xp.astype(idx[0], xp.int64), b),)
         return tuple(make(xp.astype(i, xp.int64), b) for i in idx)
     if input.ndim == 0:
-        return make(xp.reshape(xp.astype(idx[0], xp.int64), (-1, 0)), b)
+        return make(xp.zeros((idx[0].shape[0], 0), dtype=xp.int64), b)  # (1, 0) or (0, 0)
     return make(xp.astype(xp.stack(idx, axis=1), xp.int64) if idx else
                 xp.zeros((0, 0), dtype=xp.int64), b)
 

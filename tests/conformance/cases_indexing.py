@@ -263,6 +263,8 @@ add("nonzero_as_tuple", lambda m, x: m.nonzero(x, as_tuple=True), [T(2, 3, 2, dt
 add("nonzero_float_bool", lambda m, x: (x > 0).nonzero(), [T(4, 3)])
 add("nonzero_1d_as_tuple", lambda m, x: x.nonzero(as_tuple=True), [T(6, dtype="bool")])
 add("nonzero_empty_result", lambda m, x: m.nonzero(x * 0), [T(2, 3)])
+add("nonzero_0d", lambda m, x: (m.nonzero(x + 1), m.nonzero(x * 0), m.nonzero(x + 1, as_tuple=True)),
+    [T(dtype="int64", low=0, high=3)])
 add("argwhere", lambda m, x: m.argwhere(x), [T(3, 3, dtype="int32", low=0, high=1)])
 add("count_nonzero", lambda m, x: m.count_nonzero(x, dim=1), [T(3, 4, dtype="int64", low=0, high=2)])
 add("nonzero_index_roundtrip", lambda m, x: x[tuple(m.nonzero(x > 0, as_tuple=True))], [T(3, 4)])

@@ -114,6 +114,7 @@ C("diagonal_neg_dims", lambda m, x: m.diagonal(x, offset=1, dim1=-1, dim2=0), [T
 C("diagonal_noncontig", lambda m, x: x.diagonal(), [T(3, 4, layout="transposed")])
 C("as_strided", lambda m, x: x.as_strided((2, 2), (1, 2)), [T(4)])
 C("as_strided_offset", lambda m, x: m.as_strided(x, (3, 2), (2, 1), 1), [T(3, 3)])
+C("as_strided_detached_view", lambda m, x: m.as_strided(x[2:].detach(), (2, 2), (1, 2), 3) * 1, [T(8)])
 C("as_strided_overlap", lambda m, x: x.as_strided((3, 3), (1, 1)), [T(5)])
 C("unfold", lambda m, x: x.unfold(0, 2, 1), [T(5)])
 C("unfold_step", lambda m, x: x.unfold(1, 3, 2), [T(2, 8)])
