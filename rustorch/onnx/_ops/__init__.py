@@ -16,7 +16,8 @@ import importlib
 from ..._errors import UnsupportedError
 
 _TABLE = {}            # (domain, op_type) -> sorted list of (since, fn)
-_FAMILIES = ("elementwise", "reduce", "shape", "nn", "rnn", "control", "misc")
+_FAMILIES = ("elementwise", "reduce", "shape", "nn", "rnn", "control", "misc", "loss", "llm",
+             "attention_ext", "detection", "ml")
 _loaded = []
 
 
