@@ -58,11 +58,9 @@ def test_light_models_are_shipped():
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_light_model(name, request):
+def test_light_model(name):
     path = os.path.join(LIGHT_DIR, f"light_{name}.onnx")
-    missing = _missing_ops(path)
-    if missing:
-        request.applymarker(pytest.mark.xfail(reason=f"ops not implemented yet: {missing}", strict=False))
+    assert not _missing_ops(path), f"{name} needs ops rustorch lacks: {_missing_ops(path)}"
     proto = onnx.load(path)
     inits = {t.name for t in proto.graph.initializer}
     feeds = [_dummy_input(v) for v in proto.graph.input if v.name not in inits]
