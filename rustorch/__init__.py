@@ -7,7 +7,8 @@ __version__ = "0.1.0"
 
 from . import _dtype
 from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,  # noqa: A004
-                     float64, complex64, complex128, dtype, promote_types,
+                     float64, complex64, complex128, uint16, uint32, uint64, float8_e4m3fn,
+                     float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, dtype, promote_types,
                      get_default_dtype, set_default_dtype)
 from ._dtype import ALIASES as _ALIASES
 from ._device import device

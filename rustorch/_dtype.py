@@ -41,6 +41,9 @@ class dtype:
 
 bool = dtype("bool", 1, _BOOL, False)  # noqa: A001 (torch.bool)
 uint8 = dtype("uint8", 1, _INT, False)
+uint16 = dtype("uint16", 2, _INT, False)
+uint32 = dtype("uint32", 4, _INT, False)
+uint64 = dtype("uint64", 8, _INT, False)
 int8 = dtype("int8", 1, _INT, True)
 int16 = dtype("int16", 2, _INT, True)
 int32 = dtype("int32", 4, _INT, True)
@@ -51,9 +54,19 @@ float32 = dtype("float32", 4, _FLOAT, True)
 float64 = dtype("float64", 8, _FLOAT, True)
 complex64 = dtype("complex64", 8, _COMPLEX, True)
 complex128 = dtype("complex128", 16, _COMPLEX, True)
+# torch's float8 types: storage and casts; promotion with anything else is refused
+float8_e4m3fn = dtype("float8_e4m3fn", 1, _FLOAT, True)
+float8_e5m2 = dtype("float8_e5m2", 1, _FLOAT, True)
+float8_e4m3fnuz = dtype("float8_e4m3fnuz", 1, _FLOAT, True)
+float8_e5m2fnuz = dtype("float8_e5m2fnuz", 1, _FLOAT, True)
 
 ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16,
-              float32, float64, complex64, complex128)
+              float32, float64, complex64, complex128, uint16, uint32, uint64,
+              float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz)
+FLOAT8 = frozenset((float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz))
+# torch's "barebones" unsigned types: same-dtype tensors work, but they refuse to
+# promote with any bool/integer/complex dtype (see promote_types)
+WIDE_UNSIGNED = frozenset((uint16, uint32, uint64))
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16,
            "int": int32, "long": int64, "cfloat": complex64, "cdouble": complex128}
@@ -124,6 +137,17 @@ _promote_cache = {}
 
 
 def _promote_uncached(a, b):
+    if a in FLOAT8 or b in FLOAT8:
+        raise DTypeError("Promotion for Float8 Types is not supported, attempted to promote "
+                         f"{_torch_name(a)} and {_torch_name(b)}")
+    if a in WIDE_UNSIGNED or b in WIDE_UNSIGNED:
+        # torch: only a floating dtype combines with uint16/32/64 (it wins)
+        if b.category == _FLOAT and a.category != _COMPLEX:
+            return b
+        if a.category == _FLOAT and b.category != _COMPLEX:
+            return a
+        raise DTypeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                         f"attempted to promote {_torch_name(a)} and {_torch_name(b)}")
     if a.category == _BOOL:
         return b
     if b.category == _BOOL:
@@ -209,7 +233,9 @@ def check_castable(src, dst, what="result"):
 def _torch_name(d):
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-            "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+            "uint8": "Byte", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+            "bool": "Bool", "float8_e4m3fn": "Float8_e4m3fn", "float8_e5m2": "Float8_e5m2",
+            "float8_e4m3fnuz": "Float8_e4m3fnuz", "float8_e5m2fnuz": "Float8_e5m2fnuz", "complex64": "ComplexFloat",
             "complex128": "ComplexDouble"}[d.name]
 
 

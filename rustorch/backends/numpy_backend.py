@@ -8,20 +8,26 @@ from .. import _dtype as dt
 from .._errors import UnsupportedError
 from .contract import Backend, Capabilities
 
-try:  # bfloat16 arrays for NumPy come from ml_dtypes when it is installed
-    from ml_dtypes import bfloat16 as _np_bf16
+try:  # bfloat16 and float8 arrays for NumPy come from ml_dtypes when it is installed
+    import ml_dtypes as _ml
+    _np_bf16 = _ml.bfloat16
 except ImportError:  # pragma: no cover - depends on the environment
-    _np_bf16 = None
+    _ml = _np_bf16 = None
 
 _TO_NP = {
     dt.bool: np.dtype(np.bool_), dt.uint8: np.dtype(np.uint8), dt.int8: np.dtype(np.int8),
+    dt.uint16: np.dtype(np.uint16), dt.uint32: np.dtype(np.uint32), dt.uint64: np.dtype(np.uint64),
     dt.int16: np.dtype(np.int16), dt.int32: np.dtype(np.int32), dt.int64: np.dtype(np.int64),
     dt.float16: np.dtype(np.float16), dt.float32: np.dtype(np.float32),
     dt.float64: np.dtype(np.float64), dt.complex64: np.dtype(np.complex64),
     dt.complex128: np.dtype(np.complex128),
 }
-if _np_bf16 is not None:
+if _ml is not None:
     _TO_NP[dt.bfloat16] = np.dtype(_np_bf16)
+    for _d in (dt.float8_e4m3fn, dt.float8_e5m2, dt.float8_e4m3fnuz, dt.float8_e5m2fnuz):
+        _TO_NP[_d] = np.dtype(getattr(_ml, _d.name))
+# dtypes NumPy holds through ml_dtypes: read back as float32
+_VIA_FLOAT32 = frozenset(v for k, v in _TO_NP.items() if k is dt.bfloat16 or k in dt.FLOAT8)
 _FROM_NP = {v: k for k, v in _TO_NP.items()}
 
 # torch computes 1/0, log(0), overflow silently (IEEE results); NumPy warns.
@@ -29,6 +35,10 @@ _FROM_NP = {v: k for k, v in _TO_NP.items()}
 # the user's NumPy code keeps its settings and no op pays for an errstate.
 warnings.filterwarnings("ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered",
                         category=RuntimeWarning, module=r"rustorch(\.|$)")
+# np.astype (a Python function inside NumPy) warns on NaN/inf -> int casts, which
+# torch does silently; the values follow the documented wrap rules instead
+warnings.filterwarnings("ignore", message=r"(invalid value|overflow) encountered in cast",
+                        category=RuntimeWarning, module=r"numpy\._core\.numeric$")
 _NP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
@@ -45,12 +55,18 @@ class NumpyBackend(Backend):
             return _TO_NP[dtype]
         except KeyError:
             raise UnsupportedError(f"dtype {dtype} is not supported on device 'cpu' "
-                                   "(bfloat16 needs the ml_dtypes package)") from None
+                                   "(bfloat16 and float8 need the ml_dtypes package: "
+                                   "pip install ml_dtypes)") from None
 
     def dtype_of(self, x):
         return _FROM_NP[x.dtype]
 
     def from_host(self, obj, dtype):
+        if dtype in dt.FLOAT8:      # through float32, saturating e4m3fn like torch's casts
+            arr = np.array(obj, dtype=np.float32)
+            if dtype is dt.float8_e4m3fn:
+                arr = np.clip(arr, -448.0, 448.0)
+            return arr.astype(self.to_native_dtype(dtype))
         return np.array(obj, dtype=self.to_native_dtype(dtype))
 
     def from_buffer(self, buf, dtype, shape):
@@ -58,7 +74,7 @@ class NumpyBackend(Backend):
         return np.frombuffer(buf, dtype=npdt).astype(npdt.newbyteorder("="), copy=True).reshape(shape)
 
     def to_list(self, x):
-        if x.dtype == _TO_NP.get(dt.bfloat16):
+        if x.dtype in _VIA_FLOAT32:
             x = x.astype(np.float32)
         return x.tolist()
 

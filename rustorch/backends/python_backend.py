@@ -15,12 +15,16 @@ from .pyarray._core import PyArray, from_list
 
 _TO_PA = {
     dt.bool: pa.bool, dt.uint8: pa.uint8, dt.int8: pa.int8, dt.int16: pa.int16,
+    dt.uint16: pa.uint16, dt.uint32: pa.uint32, dt.uint64: pa.uint64,
+    dt.float8_e4m3fn: pa.float8_e4m3fn, dt.float8_e5m2: pa.float8_e5m2,
+    dt.float8_e4m3fnuz: pa.float8_e4m3fnuz, dt.float8_e5m2fnuz: pa.float8_e5m2fnuz,
     dt.int32: pa.int32, dt.int64: pa.int64, dt.float16: pa.float16, dt.bfloat16: pa.bfloat16,
     dt.float32: pa.float32, dt.float64: pa.float64, dt.complex64: pa.complex64,
     dt.complex128: pa.complex128,
 }
 _FROM_PA = {v: k for k, v in _TO_PA.items()}
 _STRUCT = {"bool": "?", "uint8": "B", "int8": "b", "int16": "h", "int32": "i", "int64": "q",
+           "uint16": "H", "uint32": "I", "uint64": "Q",
            "float16": "e", "float32": "f", "float64": "d"}
 
 
@@ -41,6 +45,11 @@ class PythonBackend(Backend):
         return _FROM_PA[x.dtype]
 
     def from_host(self, obj, dtype):
+        if dtype in dt.FLOAT8:      # through float32, saturating e4m3fn like torch's casts
+            arr = pa.asarray(obj, dtype=pa.float32)
+            if dtype is dt.float8_e4m3fn:
+                arr = pa.clip(arr, -448.0, 448.0)
+            return pa.astype(arr, _TO_PA[dtype])
         return pa.asarray(obj, dtype=_TO_PA[dtype])
 
     def from_buffer(self, buf, dtype, shape):
@@ -51,6 +60,8 @@ class PythonBackend(Backend):
         raw = bytes(buf)
         if d is pa.bfloat16:
             vals = D._from_bf16_bits(array.array("H", raw[:2 * n]))
+        elif d in D.FLOAT8:
+            vals = D.read(array.array("B", raw[:n]), d, 0, n)
         elif d.kind == "c":
             flat = struct.unpack(f"<{2 * n}{'f' if d is pa.complex64 else 'd'}", raw)
             vals = [complex(flat[2 * i], flat[2 * i + 1]) for i in range(n)]
@@ -63,6 +74,8 @@ class PythonBackend(Backend):
         vals = x.values()
         if d is pa.bfloat16:
             return D._to_bf16_bits(vals).tobytes()
+        if d in D.FLOAT8:
+            return D.storage_from(vals, d).tobytes()
         if d.kind == "c":
             flat = [p for v in vals for p in (v.real, v.imag)]
             return struct.pack(f"<{len(flat)}{'f' if d is pa.complex64 else 'd'}", *flat)

@@ -921,7 +921,8 @@ def encode_tensor(tensor):
 # ---------------------------------------------------------------- TensorProto <-> rt.Tensor
 ONNX_TO_RT = {1: rt.float32, 2: rt.uint8, 3: rt.int8, 5: rt.int16, 6: rt.int32, 7: rt.int64,
               9: rt.bool, 10: rt.float16, 11: rt.float64, 14: rt.complex64, 15: rt.complex128,
-              16: rt.bfloat16}
+              16: rt.bfloat16, 4: rt.uint16, 12: rt.uint32, 13: rt.uint64,
+              17: rt.float8_e4m3fn, 18: rt.float8_e4m3fnuz, 19: rt.float8_e5m2, 20: rt.float8_e5m2fnuz}
 RT_TO_ONNX = {d: code for code, d in ONNX_TO_RT.items()}
 
 # where values live when raw_data is absent: field name, array typecode of the element bytes,
@@ -929,7 +930,10 @@ RT_TO_ONNX = {d: code for code, d in ONNX_TO_RT.items()}
 _TYPED_FIELD = {1: ("float_data", "f", 1), 2: ("int32_data", "B", 1), 3: ("int32_data", "b", 1),
                 5: ("int32_data", "h", 1), 6: ("int32_data", "i", 1), 7: ("int64_data", "q", 1),
                 9: ("int32_data", "B", 1), 10: ("int32_data", "H", 1), 11: ("double_data", "d", 1),
-                14: ("float_data", "f", 2), 15: ("double_data", "d", 2), 16: ("int32_data", "H", 1)}
+                14: ("float_data", "f", 2), 15: ("double_data", "d", 2), 16: ("int32_data", "H", 1),
+                4: ("int32_data", "H", 1), 12: ("uint64_data", "I", 1), 13: ("uint64_data", "Q", 1),
+                17: ("int32_data", "B", 1), 18: ("int32_data", "B", 1), 19: ("int32_data", "B", 1),
+                20: ("int32_data", "B", 1)}
 assert array("i").itemsize == 4 and array("q").itemsize == 8
 
 

@@ -1,7 +1,7 @@
 """Helpers every op module uses: operand coercion with torch's promotion,
 recording a backward node, reducing broadcast gradients."""
 from .. import _dtype as dt
-from .._errors import DeviceError, InvalidType, ShapeError, shape_str
+from .._errors import DeviceError, InvalidArgument, InvalidType, ShapeError, shape_str
 from .._tensor import Tensor, make, wrap_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import OpNode, edge_of
@@ -67,7 +67,10 @@ def py_scalar(v, dtype):
     if c == 1:
         return int(v)
     if c == 2:
-        return float(v)
+        v = float(v)
+        if dtype is dt.float8_e4m3fn and v == v:     # torch's e4m3fn conversion saturates
+            v = max(-448.0, min(448.0, v))
+        return v
     return complex(v)
 
 
@@ -108,8 +111,20 @@ def as_operand(o, like, dtype=None):
     d = scalar_dtype(o)
     if dtype is not None and dtype.category >= 2 and dtype.category >= d.category:
         d = dtype
+    elif dtype is not None and dtype.category == 1 and not dtype.is_signed and d is dt.int64:
+        # torch converts the number to the unsigned type with C wraparound
+        # (uint8 + 300 adds 44); made directly, 2**64 - 1 need not fit int64
+        o = _wrap_unsigned(int(o), dtype)
+        d = dtype
     b = like._b
     return make(b.from_host(py_scalar(o, d), d), b)
+
+
+def _wrap_unsigned(v, dtype):
+    if not -(1 << 63) <= v < (1 << 64):
+        raise InvalidArgument(f"value {v} cannot be converted to type {dtype} without overflow "
+                              "(numbers must fit int64 or uint64)")
+    return v & ((1 << (8 * dtype.itemsize)) - 1)
 
 
 def binary_operands(a, b):

@@ -660,19 +660,15 @@ def _cast_method(dtype):
 
 
 def _type(self, dtype=None, non_blocking=False):
+    # legacy type strings are torch's scalar-type names: Float, Long, UInt16 ...
     if dtype is None:
-        return {"float32": "rustorch.FloatTensor", "float64": "rustorch.DoubleTensor",
-                "int64": "rustorch.LongTensor", "int32": "rustorch.IntTensor",
-                "bool": "rustorch.BoolTensor", "float16": "rustorch.HalfTensor",
-                "uint8": "rustorch.ByteTensor", "int8": "rustorch.CharTensor",
-                "int16": "rustorch.ShortTensor", "bfloat16": "rustorch.BFloat16Tensor",
-                "complex64": "rustorch.ComplexFloatTensor",
-                "complex128": "rustorch.ComplexDoubleTensor"}[self.dtype.name]
+        return f"rustorch.{dt.torch_type_name(self.dtype)}Tensor"
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
         name = dtype.split(".")[-1][:-6]
-        dtype = {"Float": dt.float32, "Double": dt.float64, "Long": dt.int64, "Int": dt.int32,
-                 "Bool": dt.bool, "Half": dt.float16, "Byte": dt.uint8, "Char": dt.int8,
-                 "Short": dt.int16, "BFloat16": dt.bfloat16}[name]
+        by_name = {dt.torch_type_name(d): d for d in dt.ALL_DTYPES}
+        if name not in by_name:
+            raise InvalidType(f"invalid type: {dtype!r}")
+        dtype = by_name[name]
     return to(self, dtype)
 
 

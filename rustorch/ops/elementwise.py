@@ -35,7 +35,22 @@ def to_dtype(x, dtype, copy=False):
         return x
     x._b.check_dtype(dtype)
     xp = x._b.xp
-    out = make(xp.astype(x._data, x._b.to_native_dtype(dtype), copy=True), x._b)
+    data = x._data
+    if src in dt.FLOAT8 and dtype is not dt.float32:
+        # float8 widens exactly to float32; from there NaN/inf follow the usual casts
+        data = xp.astype(data, x._b.to_native_dtype(dt.float32))
+    if dtype is dt.uint32 and src.category >= _FLOAT:
+        # out-of-range float -> uint32 is undefined in C, and NumPy's SIMD and
+        # scalar loops disagree; a hop through int64 gives the scalar loop's wrap
+        # (trunc, then modulo 2**32; NaN/inf -> 0) on every backend
+        data = xp.astype(data, x._b.to_native_dtype(dt.int64))
+    elif dtype in dt.FLOAT8 and src is not dt.float32:
+        # like torch: through float32 (doubles round twice there too)
+        data = xp.astype(data, x._b.to_native_dtype(dt.float32))
+    if dtype is dt.float8_e4m3fn:
+        # torch's e4m3fn cast saturates (inf too); the storage itself only rounds
+        data = xp.clip(data, -448.0, 448.0)
+    out = make(xp.astype(data, x._b.to_native_dtype(dtype), copy=True), x._b)
     if needs_grad(x) and dtype.category >= _FLOAT:
         record(out, "ToCopyBackward0", _to_bwd, (x,), ctx=src)
     return out
@@ -766,6 +781,9 @@ class finfo:
     _TABLE = {
         "float16": (2 ** -10, 65504.0, 2 ** -14, 10),
         "bfloat16": (2 ** -7, 3.3895313892515355e38, 1.1754943508222875e-38, 7),
+        # torch's values (e5m2fnuz's eps is torch's too)
+        "float8_e4m3fn": (2 ** -3, 448.0, 2 ** -6, 3), "float8_e5m2": (2 ** -2, 57344.0, 2 ** -14, 2),
+        "float8_e4m3fnuz": (2 ** -3, 240.0, 2 ** -7, 3), "float8_e5m2fnuz": (2 ** -3, 57344.0, 2 ** -15, 2),
         "float32": (2 ** -23, 3.4028234663852886e38, 1.1754943508222875e-38, 23),
         "float64": (2 ** -52, 1.7976931348623157e308, 2.2250738585072014e-308, 52),
     }

@@ -77,7 +77,7 @@ def _normalize_key(x, key):
                             f"shape of the indexed tensor {list(shape)} at index {dim + j}")
                 out.append(kb._data)
                 dim += kb.ndim
-            elif kd.category == 1:
+            elif kd.category == 1 and kd not in dt.WIDE_UNSIGNED:   # torch refuses uint16/32/64
                 n = shape[dim]
                 if k.numel():
                     xp = k._b.xp

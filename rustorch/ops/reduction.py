@@ -747,7 +747,7 @@ def cumsum(input, dim, *, dtype=None):
     x = cast(input, _sum_dtype(b.dtype_of(input._data), dtype))
     nd = x._data.ndim
     a = wrap_dim(dim, nd)
-    data = b.xp.cumulative_sum(x._data, axis=a) if nd else _copy(x)
+    data = b.xp.cumulative_sum(x._data, axis=a, dtype=x._data.dtype) if nd else _copy(x)
     out = make(data, b)
     if STATE.enabled and x._rg:
         record(out, "CumsumBackward0", lambda n, g: (_rev_cumsum(g, a) if nd else g,), (x,))
@@ -759,7 +759,7 @@ def cumprod(input, dim, *, dtype=None):
     x = cast(input, _sum_dtype(b.dtype_of(input._data), dtype))
     nd = x._data.ndim
     a = wrap_dim(dim, nd)
-    data = b.xp.cumulative_prod(x._data, axis=a) if nd else _copy(x)
+    data = b.xp.cumulative_prod(x._data, axis=a, dtype=x._data.dtype) if nd else _copy(x)
     out = make(data, b)
     if STATE.enabled and x._rg:
         record(out, "CumprodBackward0", _cumprod_bwd, (x,), saved=(x,), save_out=True,

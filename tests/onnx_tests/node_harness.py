@@ -123,7 +123,10 @@ def to_rt(v, device):
 
 _RT_OF = {"float32": "float32", "float64": "float64", "float16": "float16", "int8": "int8",
           "int16": "int16", "int32": "int32", "int64": "int64", "uint8": "uint8", "bool": "bool",
-          "complex64": "complex64", "complex128": "complex128", "bfloat16": "bfloat16"}
+          "complex64": "complex64", "complex128": "complex128", "bfloat16": "bfloat16",
+          "uint16": "uint16", "uint32": "uint32", "uint64": "uint64",
+          "float8_e4m3fn": "float8_e4m3fn", "float8_e5m2": "float8_e5m2",
+          "float8_e4m3fnuz": "float8_e4m3fnuz", "float8_e5m2fnuz": "float8_e5m2fnuz"}
 
 
 def _compare(i, got, want, rtol, atol):

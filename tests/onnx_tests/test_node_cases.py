@@ -13,8 +13,8 @@ import rustorch as rt  # noqa: E402
 
 from . import node_harness as H  # noqa: E402
 
-CPU_FLOOR = 0.75
-PYTHON_FLOOR = 0.75
+CPU_FLOOR = 0.92   # 1 736 / 1 884 pass (92.1 %); the issue asks for >= 0.90
+PYTHON_FLOOR = 0.90
 PYTHON_SAMPLE_EVERY = 5
 
 # Cases that pass and must keep passing: one or two per operator family.

@@ -443,8 +443,7 @@ def test_scalar_and_empty_tensors():
     assert tuple(e.shape) == (0, 4) and e.dtype is rt.int64
 
 
-@pytest.mark.parametrize("code", [OT.UINT16, OT.UINT32, OT.UINT64, OT.STRING, OT.FLOAT8E4M3FN,
-                                  OT.FLOAT8E5M2, OT.INT4, OT.UINT4, OT.FLOAT4E2M1])
+@pytest.mark.parametrize("code", [OT.STRING, OT.FLOAT8E8M0, OT.INT4, OT.UINT4, OT.FLOAT4E2M1])
 def test_unsupported_types_name_the_type(code):
     t = P.TensorProto(name="w", dims=[1], data_type=code, raw_data=b"\x00" * 8)
     with pytest.raises(UnsupportedError, match=OT.DataType.Name(code)):

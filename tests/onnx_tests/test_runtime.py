@@ -179,8 +179,16 @@ def test_inputs_are_checked_against_declared_types():
 
 def test_input_of_a_type_rustorch_lacks_is_a_clear_error():
     mod = rt.onnx.load(model([helper.make_node("Identity", ["a"], ["y"])],
+                             [vi("a", TensorProto.INT4, [2])], [vi("y", TensorProto.INT4, [2])]))
+    with pytest.raises(UnsupportedError, match="INT4"):
+        mod(rt.zeros(2, dtype=rt.int8))
+
+
+def test_input_of_the_wrong_unsigned_type_is_a_dtype_error():
+    mod = rt.onnx.load(model([helper.make_node("Identity", ["a"], ["y"])],
                              [vi("a", TensorProto.UINT16, [2])], [vi("y", TensorProto.UINT16, [2])]))
-    with pytest.raises(UnsupportedError, match="UINT16"):
+    assert mod(rt.tensor([1, 65535], dtype=rt.uint16)).tolist() == [1, 65535]
+    with pytest.raises(rt.DTypeError):
         mod(rt.zeros(2, dtype=rt.int16))
 
 

@@ -10,6 +10,8 @@ import array
 import math
 import struct
 
+from . import _float8 as _f8
+
 
 class DType:
     __slots__ = ("name", "kind", "itemsize", "code", "bits")
@@ -43,9 +45,15 @@ float32 = DType("float32", "f", 4, "f")
 float64 = DType("float64", "f", 8, "d")
 complex64 = DType("complex64", "c", 8, "f")
 complex128 = DType("complex128", "c", 16, "d")
+# float8: bytes holding the bit patterns (see _float8)
+float8_e4m3fn = DType("float8_e4m3fn", "f", 1, "B")
+float8_e5m2 = DType("float8_e5m2", "f", 1, "B")
+float8_e4m3fnuz = DType("float8_e4m3fnuz", "f", 1, "B")
+float8_e5m2fnuz = DType("float8_e5m2fnuz", "f", 1, "B")
+FLOAT8 = {d: _f8.FORMATS[d.name] for d in (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz)}
 
 ALL = (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, bfloat16,
-       float32, float64, complex64, complex128)
+       float32, float64, complex64, complex128) + tuple(FLOAT8)
 _BY_NAME = {d.name: d for d in ALL}
 
 
@@ -150,10 +158,26 @@ def _wrap_ints(vals, dtype):
     return [v & full for v in vals]
 
 
+_U64_TOP = 1 << 64
+
+
 def _float_to_int(v, dtype):
-    if v != v or v in (math.inf, -math.inf):
-        return -(1 << (dtype.bits - 1)) if dtype.kind == "i" else 0
-    return int(v)
+    """Truncate toward zero; out-of-range values (undefined in C) follow NumPy's
+    x86 casts so both cpu backends agree: the float goes through a 32-bit int
+    (64-bit for int64 and uint32) whose "indefinite" INT_MIN stands for NaN, inf
+    and overflow, and the result wraps to ``dtype``.  uint64 uses the unsigned
+    64-bit conversion: [0, 2**64) exact, >= 2**64 -> 0, NaN/-inf/< -2**63 -> 2**63."""
+    t = int(v) if v == v and v not in (math.inf, -math.inf) else None
+    if dtype is uint64:
+        if t is None:
+            return 0 if v == math.inf else 1 << 63
+        if t >= _U64_TOP:
+            return 0
+        return t if t >= -(1 << 63) else 1 << 63
+    half = 1 << 63 if dtype.bits == 64 or dtype is uint32 else 1 << 31
+    if t is None or not -half <= t < half:
+        return -half
+    return t
 
 
 def coerce(values, dtype, src_kind=None):
@@ -216,6 +240,9 @@ def new_storage(dtype, n):
 
 def storage_from(values, dtype):
     """A buffer holding ``values`` (already coerced to ``dtype``)."""
+    f8 = FLOAT8.get(dtype)
+    if f8 is not None:      # a store rounds without saturating (casts saturate before)
+        return array.array("B", _f8.encode(values, f8))
     if dtype is float16:
         return _to_f16_bits(values)
     if dtype is bfloat16:
@@ -241,6 +268,8 @@ def read(buf, dtype, start, stop):
         return _from_f16_bits(chunk)
     if dtype is bfloat16:
         return _from_bf16_bits(chunk)
+    if dtype in FLOAT8:
+        return _f8.decode(chunk, FLOAT8[dtype])
     return chunk.tolist()
 
 
@@ -254,6 +283,8 @@ def gather(buf, dtype, idx):
         raw = array.array("H", [buf[i] for i in idx])
         return _from_f16_bits(raw) if dtype is float16 else _from_bf16_bits(raw)
     vals = [buf[i] for i in idx]
+    if dtype in FLOAT8:
+        return _f8.decode(vals, FLOAT8[dtype])
     return list(map(bool, vals)) if dtype is bool_ else vals
 
 

@@ -267,11 +267,11 @@ def clip(ctx, x, lo=None, hi=None):
 _ONNX_DTYPES = {
     1: rt.float32, 2: rt.uint8, 3: rt.int8, 5: rt.int16, 6: rt.int32, 7: rt.int64,
     9: rt.bool, 10: rt.float16, 11: rt.float64, 14: rt.complex64, 15: rt.complex128,
-    16: rt.bfloat16,
+    16: rt.bfloat16, 4: rt.uint16, 12: rt.uint32, 13: rt.uint64,
+    17: rt.float8_e4m3fn, 18: rt.float8_e4m3fnuz, 19: rt.float8_e5m2, 20: rt.float8_e5m2fnuz,
 }
 _ONNX_DTYPE_NAMES = {
-    4: "uint16", 8: "string", 12: "uint32", 13: "uint64", 17: "float8e4m3fn",
-    18: "float8e4m3fnuz", 19: "float8e5m2", 20: "float8e5m2fnuz", 21: "uint4", 22: "int4",
+    8: "string", 21: "uint4", 22: "int4",
     23: "float4e2m1", 24: "float8e8m0", 25: "uint2", 26: "int2", 27: "float6e2m3",
     28: "float6e3m2",
 }
@@ -297,7 +297,29 @@ def cast(ctx, x):
         to = _LEGACY_TYPE_CODES.get(to.decode() if isinstance(to, bytes) else to.upper(), -1)
         if to == -1:
             raise InvalidArgument(f"ONNX Cast: unknown type name {ctx.attr('to')!r}")
-    return _as(x, onnx_to_rt_dtype(to))
+    return _cast_saturating(ctx, x, onnx_to_rt_dtype(to))
+
+
+_FLOAT8 = (rt.float8_e4m3fn, rt.float8_e4m3fnuz, rt.float8_e5m2, rt.float8_e5m2fnuz)
+
+
+def _cast_saturating(ctx, x, dtype):
+    """Cast; into float8, out-of-range values follow the ``saturate`` attribute
+    (default 1: clamp to the largest magnitude, infinities too, as onnx's reference
+    does; 0: inf for e5m2, NaN for the others).  rustorch's own cast already does
+    torch's rules: e4m3fn saturates, the others overflow."""
+    if dtype not in _FLOAT8 or x.dtype == dtype:
+        return _as(x, dtype)
+    if not x.dtype.is_floating_point:
+        x = x.to(rt.float32)
+    saturate = ctx.attr("saturate", 1)
+    fmax = rt.finfo(dtype).max
+    if saturate and dtype is not rt.float8_e4m3fn:
+        x = x.clamp(-fmax, fmax)                    # NaN stays NaN
+    elif not saturate and dtype is rt.float8_e4m3fn:
+        # past 464 (448 + half a step) rounding overflows: NaN, like inf
+        x = rt.where(x.abs() > 464.0, rt.full_like(x, float("nan")), x)
+    return x.to(dtype)
 
 
 _LEGACY_TYPE_CODES = {"FLOAT": 1, "UINT8": 2, "INT8": 3, "UINT16": 4, "INT16": 5, "INT32": 6,
@@ -307,7 +329,7 @@ _LEGACY_TYPE_CODES = {"FLOAT": 1, "UINT8": 2, "INT8": 3, "UINT16": 4, "INT16": 5
 
 @op("CastLike", since=15)
 def cast_like(ctx, x, like):
-    return _as(x, like.dtype)
+    return _cast_saturating(ctx, x, like.dtype)
 
 
 # ---------------------------------------------------------------------------

@@ -21,9 +21,10 @@ MAX_ELEMENTS = 1 << 32
 # ONNX TensorProto.DataType codes rustorch can hold.
 _ONNX_TO_RT = {1: rt.float32, 2: rt.uint8, 3: rt.int8, 5: rt.int16, 6: rt.int32, 7: rt.int64,
                9: rt.bool, 10: rt.float16, 11: rt.float64, 14: rt.complex64, 15: rt.complex128,
-               16: rt.bfloat16}
-_ONNX_NAMES = {4: "uint16", 8: "string", 12: "uint32", 13: "uint64", 17: "float8e4m3fn",
-               18: "float8e4m3fnuz", 19: "float8e5m2", 20: "float8e5m2fnuz", 21: "uint4",
+               16: rt.bfloat16, 4: rt.uint16, 12: rt.uint32, 13: rt.uint64,
+               17: rt.float8_e4m3fn, 18: rt.float8_e4m3fnuz, 19: rt.float8_e5m2,
+               20: rt.float8_e5m2fnuz}
+_ONNX_NAMES = {8: "string", 21: "uint4",
                22: "int4", 23: "float4e2m1", 24: "float8e8m0", 25: "uint2", 26: "int2"}
 
 
