@@ -58,6 +58,9 @@ def load(f, map_location=None, weights_only=True, mmap=None):
         if os.path.isfile(path):
             with open(path, "rb") as fh:
                 head = fh.read(9)
+        if path.endswith(".safetensors.index.json") or os.path.isdir(path):
+            from rustorch.formats import sharded
+            return sharded.load_sharded(path, device=_safetensors_device(map_location))
         if str(path).endswith(_SAFETENSORS_EXT) or _looks_like_safetensors(head):
             return st.load_file(path, device=_safetensors_device(map_location))
         return torch_format.load(path, map_location)
