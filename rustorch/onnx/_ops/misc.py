@@ -14,6 +14,7 @@ import rustorch as rt
 from ..._errors import IndexOutOfRange, InvalidArgument, ShapeError, UnsupportedError, shape_str
 from . import op
 from .shape import check_numel, device_of, host_scalar, norm_axis, onnx_dtype
+from .elementwise import _cast_saturating
 
 _FLOATS = (rt.float16, rt.bfloat16, rt.float32, rt.float64)
 
@@ -104,7 +105,9 @@ def multinomial(ctx, x):
 
 # ---------------------------------------------------------------- quantization
 
-_QRANGE = {rt.uint8: (0, 255), rt.int8: (-128, 127), rt.int16: (-32768, 32767)}
+_QRANGE = {rt.uint8: (0, 255), rt.int8: (-128, 127), rt.int16: (-32768, 32767),
+           rt.uint16: (0, 65535)}
+_FLOAT8 = (rt.float8_e4m3fn, rt.float8_e4m3fnuz, rt.float8_e5m2, rt.float8_e5m2fnuz)
 
 
 def _qparam(v, x, axis, block_size, what):
@@ -135,7 +138,7 @@ def _qparam(v, x, axis, block_size, what):
 
 @op("DequantizeLinear", since=10)
 def dequantize_linear(ctx, x, scale, zero_point=None):
-    if x.dtype not in (rt.uint8, rt.int8, rt.int16, rt.int32):
+    if x.dtype not in (rt.uint8, rt.int8, rt.int16, rt.uint16, rt.int32) + _FLOAT8:
         raise UnsupportedError(f"DequantizeLinear of {x.dtype} input is not supported")
     if scale.dtype not in _FLOATS:
         raise InvalidArgument(f"DequantizeLinear scale must be a float tensor, got {scale.dtype}")
@@ -170,12 +173,17 @@ def quantize_linear(ctx, x, scale, zero_point=None):
                                   f"point's {zero_point.dtype}")
         out = zero_point.dtype
     out = out or rt.uint8
-    if out not in _QRANGE:
-        raise UnsupportedError(f"QuantizeLinear to {out} is not supported (uint8, int8, int16)")
+    if out not in _QRANGE and out not in _FLOAT8:
+        raise UnsupportedError(f"QuantizeLinear to {out} is not supported (uint8, int8, int16, "
+                               "uint16, float8)")
     prec = ctx.attr("precision", 0)
     work = onnx_dtype(prec, "QuantizeLinear precision") if prec else \
         rt.promote_types(x.dtype if x.dtype in _FLOATS else rt.float32, scale.dtype)
     q = x.to(work) / _qparam(scale, x, axis, block, "y_scale").to(work)
+    if out in _FLOAT8:   # no rounding step: the cast rounds, `saturate` says what overflows do
+        if zero_point is not None:
+            q = q + _qparam(zero_point, x, axis, block, "y_zero_point").to(work)
+        return _cast_saturating(ctx, q, out)
     q = rt.round(q).to(rt.float64)
     if zero_point is not None:
         q = q + _qparam(zero_point, x, axis, block, "y_zero_point").to(rt.float64)
