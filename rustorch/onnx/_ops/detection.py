@@ -10,11 +10,7 @@ import rustorch as rt
 
 from ..._errors import InvalidArgument, ShapeError, UnsupportedError
 from . import op
-
-
-def _name(ctx):
-    n = ctx.node
-    return f"{n.op_type} node {n.name!r}" if getattr(n, "name", "") else f"{n.op_type} node"
+from .nn import _ints_attr as _ints, _name
 
 
 def _scalar(ctx, t, what, default, kind):
@@ -132,17 +128,6 @@ def _prod(xs):
     for v in xs:
         p *= int(v)
     return p
-
-
-def _ints(ctx, name, nd, default):
-    v = ctx.attr(name)
-    if v is None or len(v) == 0:
-        return [default] * nd
-    v = [int(a) for a in v]
-    if len(v) != nd:
-        raise InvalidArgument(f"{_name(ctx)}: attribute {name}={v} needs {nd} values "
-                              f"(one per spatial axis)")
-    return v
 
 
 def _axis_coords(length, inner, size, device):
