@@ -124,16 +124,11 @@ def _read_idx(path):
 
 
 def _big_endian_bytes(tensor, name, typecode):
-    try:  # fast path where NumPy exists (desktop); the fallback works everywhere
-        import numpy  # noqa: F401  (only to learn whether .numpy() can work)
-        arr = tensor.cpu().numpy()
-        return arr.astype(arr.dtype.newbyteorder(">"), copy=False).tobytes()
-    except ImportError:
-        pass
-    flat = tensor.reshape(-1).tolist()
-    if typecode is None:
-        return bytes(x & 0xFF for x in flat)
-    arr = array.array(typecode, flat)
+    raw = tensor.contiguous().to_bytes()      # little-endian
+    if typecode is None:                      # one byte per element: no order to swap
+        return raw
+    arr = array.array(typecode)
+    arr.frombytes(raw)
     arr.byteswap()
     return arr.tobytes()
 
