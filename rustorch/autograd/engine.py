@@ -136,9 +136,9 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
                     r = h(tuple(buf))
                     if r is not None:
                         buf = list(r)
-            for nr, ks in ((nr, capture.get((node, nr))) for nr in range(node.num_outputs)):
-                if ks:
-                    for k in ks:
+            if capture:
+                for nr in range(node.num_outputs):
+                    for k in capture.get((node, nr), ()):
                         results[k] = buf[nr]
             if isinstance(node, AccumulateGrad):
                 if accumulate and buf[0] is not None:
