@@ -1,0 +1,124 @@
+"""The dispatch layer: caches pipelines, batches dispatches, submits at sync points.
+
+* Pipelines are cached by kernel source text (the generated WGSL is the key, so
+  one op on one dtype compiles once); bind-group layouts are cached by the
+  adapter by binding signature, so kernels share them.
+* Dispatches are encoded into one command encoder and submitted only when the
+  host needs a result (``read``) or every ``submit_every`` dispatches (to bound
+  the memory held by pending work).  ``submits`` counts submissions.
+* Buffers freed while work is pending go back to the pool only after the next
+  submit: a host upload (``queue.write_buffer``) lands *before* not-yet-submitted
+  work, so it must never target them.  A later *kernel output* may reuse them at
+  once (``alloc(..., kernel_output=True)``): dispatches run in encoding order, so
+  the pending readers finish first.  This keeps a long batched chain of ops from
+  growing memory by one buffer per op.
+* Workgroup counts beyond 65,535 are tiled over a 2-D grid; kernels rebuild the
+  linear index as ``(wid.y * nwg.x + wid.x) * WG + lid``.
+"""
+from ..._errors import UnsupportedError
+from .pool import BufferPool
+
+SUBMIT_EVERY = 32
+
+
+def tile_workgroups(n_groups, max_per_dim):
+    """(x, y, 1) with x * y >= n_groups and x, y <= max_per_dim."""
+    if n_groups <= max_per_dim:
+        return (max(n_groups, 1), 1, 1)
+    y = -(-n_groups // max_per_dim)
+    if y > max_per_dim:
+        raise UnsupportedError(
+            f"{n_groups} workgroups exceed the portable 2-D grid of "
+            f"{max_per_dim} x {max_per_dim}")
+    x = -(-n_groups // y)
+    return (x, y, 1)
+
+
+class Dispatcher:
+    __slots__ = ("adapter", "pool", "submit_every", "submits", "dispatches",
+                 "_pipelines", "_encoder", "_pending", "_deferred")
+
+    def __init__(self, adapter, submit_every=SUBMIT_EVERY):
+        self.adapter = adapter
+        self.pool = BufferPool(adapter)
+        self.submit_every = submit_every
+        self.submits = 0
+        self.dispatches = 0
+        self._pipelines = {}     # WGSL source -> adapter pipeline
+        self._encoder = None
+        self._pending = 0        # dispatches encoded but not yet submitted
+        self._deferred = {}      # size -> buffers to return to the pool after the next submit
+
+    # ------------------------------------------------------------ buffers
+    def alloc(self, nbytes, kernel_output=False):
+        """A buffer of >= nbytes.  Only a buffer that a kernel will write (never the
+        host) may be one freed while work is pending (see the module docstring)."""
+        if kernel_output and self._deferred:
+            bucket = self._deferred.get(self.pool.class_of(nbytes))
+            if bucket:
+                self.pool.hits += 1   # still counted as allocated: no stats change
+                return bucket.pop()
+        return self.pool.acquire(nbytes)
+
+    def free(self, buf):
+        if self._pending:
+            self._deferred.setdefault(buf.size, []).append(buf)
+        else:
+            self.pool.release(buf)
+
+    def upload(self, buf, data, offset=0):
+        """Write host bytes into a buffer no pending kernel uses (a fresh one)."""
+        self.adapter.write_buffer(buf, offset, data)
+
+    def overwrite(self, buf, data, offset=0):
+        """Write host bytes into a buffer pending kernels may read: they are
+        submitted first, since queue writes land before not-yet-submitted work."""
+        self.flush()
+        self.adapter.write_buffer(buf, offset, data)
+
+    def read(self, buf, offset, nbytes):
+        """Host bytes of a buffer range: a sync point (pending work is submitted)."""
+        self.flush()
+        return self.adapter.read_buffer(buf, offset, nbytes)
+
+    # ------------------------------------------------------------ kernels
+    def pipeline(self, source, n_bindings, read_only):
+        pipe = self._pipelines.get(source)
+        if pipe is None:
+            pipe = self.adapter.create_pipeline(source, n_bindings, read_only)
+            self._pipelines[source] = pipe
+        return pipe
+
+    def dispatch(self, kernel, buffers, n_invocations):
+        """Encode ``kernel`` (a kernels.Kernel) over ``n_invocations`` threads."""
+        if len(buffers) != kernel.n_bindings:
+            raise UnsupportedError(f"kernel expects {kernel.n_bindings} buffers, "
+                                   f"got {len(buffers)}")
+        if n_invocations == 0:
+            return
+        pipe = self.pipeline(kernel.source, kernel.n_bindings, kernel.read_only)
+        n_groups = -(-n_invocations // kernel.workgroup_size)
+        groups = tile_workgroups(n_groups, self.adapter.limits.max_workgroups_per_dim)
+        if self._encoder is None:
+            self._encoder = self.adapter.new_encoder()
+        self.adapter.encode_dispatch(self._encoder, pipe, buffers, groups)
+        self._pending += 1
+        self.dispatches += 1
+        if self._pending >= self.submit_every:
+            self.flush()
+
+    def flush(self):
+        """Submit pending work (no wait); release buffers freed meanwhile."""
+        if self._encoder is not None:
+            self.adapter.submit(self._encoder)
+            self._encoder = None
+            self.submits += 1
+        self._pending = 0
+        deferred, self._deferred = self._deferred, {}
+        for bucket in deferred.values():
+            for buf in bucket:
+                self.pool.release(buf)
+
+    @property
+    def pipeline_cache_size(self):
+        return len(self._pipelines)

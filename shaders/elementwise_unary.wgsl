@@ -1,0 +1,25 @@
+// Elementwise unary family: out[i] = EXPR(x), x read from a strided input.
+// A template: rustorch/backends/webgpu/kernels.py fills the template fields from its
+// op table (one definition per op).  info = [n, ndim, offset, shape[ndim], stride[ndim]].
+$enable
+@group(0) @binding(0) var<storage, read> a: array<$TA>;
+@group(0) @binding(1) var<storage, read_write> out: array<$TO>;
+@group(0) @binding(2) var<storage, read> info: array<u32>;
+$helpers
+@compute @workgroup_size($WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = (wid.y * nwg.x + wid.x) * ${WG}u + lid;   // 2-D tiled grid -> linear index
+    if (i >= info[0]) { return; }
+    let nd = info[1];
+    var rem = i;
+    var ia = info[2];
+    for (var d = nd; d > 0u; d = d - 1u) {
+        let size = info[2u + d];
+        let c = rem % size;
+        rem = rem / size;
+        ia = ia + c * info[2u + nd + d];
+    }
+    let x = $LOAD_A;
+    out[i] = $EXPR;
+}
