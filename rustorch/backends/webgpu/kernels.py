@@ -72,14 +72,14 @@ class Op:
 
 # NaN tests by bit pattern: shader compilers may fold `x != x` to false.
 # Every compute type of a float op is f32 (float16 is computed in f32).
-_NAN_HELPER = """
+NAN_HELPER = """
 fn rt_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn rt_nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
 """
 
 # torch's pow: x^0 = 1 and 1^y = 1 even for NaN; negative bases with integral
 # exponents (WGSL pow is exp2(y*log2(x)), undefined for x < 0)
-_POW_HELPER = _NAN_HELPER + """
+_POW_HELPER = NAN_HELPER + """
 fn rt_pow(x: f32, y: f32) -> f32 {
     if (y == 0.0 || x == 1.0) { return 1.0; }
     if (rt_isnan(x) || rt_isnan(y)) { return rt_nan(); }
@@ -120,9 +120,9 @@ BINARY = {op.name: op for op in (
     Op("div", "x / y", FLOATS),
     # torch propagates NaN through maximum/minimum; WGSL max/min need not
     Op("maximum", "select(max(x, y), rt_nan(), rt_isnan(x) || rt_isnan(y))", FLOATS,
-       helper=_NAN_HELPER),
+       helper=NAN_HELPER),
     Op("minimum", "select(min(x, y), rt_nan(), rt_isnan(x) || rt_isnan(y))", FLOATS,
-       helper=_NAN_HELPER),
+       helper=NAN_HELPER),
     Op("pow", "rt_pow(x, y)", FLOATS, helper=_POW_HELPER),
     Op("eq", "x == y", ALL, bool_out=True),
     Op("ne", "x != y", ALL, bool_out=True),
@@ -156,7 +156,7 @@ class Kernel:
 
 
 @functools.lru_cache(maxsize=None)
-def _template(name):
+def template(name):
     for d in shader_dirs():
         path = os.path.join(d, name)
         if os.path.isfile(path):
@@ -211,9 +211,9 @@ def _lookup(table, name, dtype):
     return op
 
 
-def _fill(template, ta, to, tb=None, helper="", workgroup_size=WORKGROUP_SIZE, **kw):
+def _fill(file, ta, to, tb=None, helper="", workgroup_size=WORKGROUP_SIZE, **kw):
     enable = "enable f16;" if dt.float16 in (ta, tb, to) else ""
-    return _template(template).substitute(
+    return template(file).substitute(
         enable=enable, TA=DTYPES[ta][0], TB=DTYPES[tb][0] if tb else "", TO=DTYPES[to][0],
         helpers=helper, WG=workgroup_size, **kw)
 
