@@ -15,33 +15,7 @@ var<workgroup> sh: array<$ACC, $WG>;
 
 fn combine(x: $ACC, y: $ACC) -> $ACC { return $COMBINE; }
 
-// element offset of the first reduced element of output o
-fn base(o: u32) -> u32 {
-    let nk = info[5];
-    var p = info[7];
-    var rem = o;
-    for (var d = nk; d > 0u; d = d - 1u) {
-        let size = info[7u + d];
-        p = p + (rem % size) * info[7u + nk + d];
-        rem = rem / size;
-    }
-    return p;
-}
-
-// offset of reduced element r (C order over the reduced dims) from base(o)
-fn roff(r: u32) -> u32 {
-    let nk = info[5];
-    let nr = info[6];
-    let rb = 7u + 2u * nk;
-    var p = 0u;
-    var rem = r;
-    for (var d = nr; d > 0u; d = d - 1u) {
-        let size = info[rb + d];
-        p = p + (rem % size) * info[rb + nr + d];
-        rem = rem / size;
-    }
-    return p;
-}
+$INDEX
 
 @compute @workgroup_size($WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

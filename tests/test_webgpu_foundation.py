@@ -3,7 +3,6 @@
 Runs on any wgpu adapter (lavapipe on CPU-only machines); skipped with the reason
 printed where wgpu-py or a Vulkan/Metal/DX12 adapter is missing.
 """
-import os
 
 import numpy as np
 import pytest
@@ -16,45 +15,21 @@ wgpu = pytest.importorskip("wgpu", reason="wgpu-py is not installed (pip install
 
 from rustorch._errors import (BackendUnavailableError, DTypeError, InvalidArgument,  # noqa: E402
                              ShapeError, UnsupportedError)  # noqa: E402
-from rustorch.backends.webgpu import Context, PORTABLE_LIMITS, ops, tile_workgroups  # noqa: E402
+from rustorch.backends.webgpu import PORTABLE_LIMITS, ops, tile_workgroups  # noqa: E402
 from rustorch.backends.webgpu import kernels  # noqa: E402
+from webgpu_helpers import NP, context_factory, down, up  # noqa: E402
 
-NP = {rt.float32: np.float32, rt.int32: np.int32, rt.uint32: np.uint32, rt.bool: np.bool_,
-      rt.float16: np.float16}
 
 
 @pytest.fixture(scope="module")
 def new_ctx():
     """A factory of fresh Contexts (own pool and counters); skips without an adapter."""
-    if not os.environ.get("XDG_RUNTIME_DIR"):   # silences the Vulkan loader's warning
-        d = "/tmp/rustorch-xdg"
-        os.makedirs(d, mode=0o700, exist_ok=True)
-        os.environ["XDG_RUNTIME_DIR"] = d
-    try:   # probe wgpu itself, so a bug in Context fails instead of skipping
-        adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
-    except Exception as e:
-        adapter, why = None, f"{type(e).__name__}: {e}"
-    else:
-        why = "wgpu found no adapter"
-    if adapter is None:
-        print(f"no WebGPU adapter ({why}); install a Vulkan driver, e.g. mesa-vulkan-drivers")
-        pytest.skip(f"no WebGPU adapter ({why})")
-    return Context
+    return context_factory()
 
 
 @pytest.fixture(scope="module")
 def ctx(new_ctx):
     return new_ctx()
-
-
-def up(ctx, x):
-    x = np.array(x, order="C")   # (ascontiguousarray would turn 0-d into 1-d)
-    dtype = {v: k for k, v in NP.items()}[x.dtype.type]
-    return ctx.from_bytes(x.tobytes(), dtype, x.shape)
-
-
-def down(a):
-    return np.frombuffer(a.to_bytes(), NP[a.dtype]).reshape(a.shape)
 
 
 def sample(dtype, shape, rng, positive=False):

@@ -3,7 +3,6 @@
 Oracles: NumPy (float64 reference) and torch.  Runs on any wgpu adapter (lavapipe
 on CPU-only machines); skipped with the reason printed where none exists.
 """
-import os
 
 import numpy as np
 import pytest
@@ -14,36 +13,14 @@ torch = pytest.importorskip("torch")
 wgpu = pytest.importorskip("wgpu", reason="wgpu-py is not installed (pip install wgpu)")
 
 from rustorch._errors import DTypeError, InvalidArgument, ShapeError  # noqa: E402
-from rustorch.backends.webgpu import Context, linalg_ops as la  # noqa: E402
+from rustorch.backends.webgpu import linalg_ops as la  # noqa: E402
+from webgpu_helpers import NP, context_factory, down, up  # noqa: E402
 
-NP = {rt.float32: np.float32, rt.int32: np.int32, rt.uint32: np.uint32, rt.bool: np.bool_}
 
 
 @pytest.fixture(scope="module")
 def ctx():
-    if not os.environ.get("XDG_RUNTIME_DIR"):   # silences the Vulkan loader's warning
-        d = "/tmp/rustorch-xdg"
-        os.makedirs(d, mode=0o700, exist_ok=True)
-        os.environ["XDG_RUNTIME_DIR"] = d
-    try:
-        adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
-    except Exception as e:
-        adapter, why = None, f"{type(e).__name__}: {e}"
-    else:
-        why = "wgpu found no adapter"
-    if adapter is None:
-        pytest.skip(f"no WebGPU adapter ({why})")
-    return Context()
-
-
-def up(ctx, x):
-    x = np.array(x, order="C")
-    dtype = {v: k for k, v in NP.items()}[x.dtype.type]
-    return ctx.from_bytes(x.tobytes(), dtype, x.shape)
-
-
-def down(a):
-    return np.frombuffer(a.to_bytes(), NP[a.dtype]).reshape(a.shape)
+    return context_factory()()
 
 
 def randn(rng, *shape):

@@ -145,9 +145,15 @@ def reduce_kernel(name, dtype, first, last):
     src = kernels.template("reduce.wgsl").substitute(
         enable=_enable(dtype if first else None, spec.out_dtype if last else None),
         TA=ta, TO=to, ACC=spec.acc, WG=WG, helpers=spec.helper, IDENT=spec.ident,
-        COMBINE=spec.combine, LOAD=spec.load if first else "raw",
+        COMBINE=spec.combine, LOAD=spec.load if first else "raw", INDEX=_index_helpers(),
         FINAL=_final(spec, dtype, last))
     return Kernel(src, 3, spec.out_dtype if last else None, WG)
+
+
+@functools.lru_cache(maxsize=None)
+def _index_helpers():
+    """base()/roff() of shaders/reduce_index.wgsl, shared by both reduction families."""
+    return kernels.template("reduce_index.wgsl").substitute()
 
 
 def _arg_acc(dtype):
@@ -175,7 +181,7 @@ def arg_kernel(name, dtype, first):
         ACC=acc, WG=WG, helpers=helper, IDENT=ident, BETTER=better,
         IDX_IN="" if first else
         "@group(0) @binding(1) var<storage, read> ai: array<i32>;",
-        B_VAL=n - 3, B_IDX=n - 2, B_INFO=n - 1,
+        B_VAL=n - 3, B_IDX=n - 2, B_INFO=n - 1, INDEX=_index_helpers(),
         LOAD=_as_acc("raw", dtype, acc) if first else "raw",
         LOAD_IDX="r" if first else "bitcast<u32>(ai[ia])")
     k = Kernel(src, n, dt.int32, WG)

@@ -172,17 +172,22 @@ _CONV = (F.conv1d, F.conv2d, F.conv3d)
 _CONV_T = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)
 
 
-@op("Conv", since=1)
-def conv(ctx, x, w, b=None):
+def _conv_geometry(ctx, x, w):
+    """(spatial rank, kernel, strides, dilations) of a Conv / ConvTranspose node, checked."""
     nd = _spatial_rank(ctx, x)
     if w.ndim != x.ndim:
         raise ShapeError(f"{_name(ctx)}: weight of shape {list(w.shape)} does not match input "
                          f"of shape {list(x.shape)}")
-    kernel = list(w.shape[2:])
     strides = _ints_attr(ctx, "strides", nd, 1)
     dil = _ints_attr(ctx, "dilations", nd, 1)
     _check_positive(ctx, "strides", strides)
     _check_positive(ctx, "dilations", dil)
+    return nd, list(w.shape[2:]), strides, dil
+
+
+@op("Conv", since=1)
+def conv(ctx, x, w, b=None):
+    nd, kernel, strides, dil = _conv_geometry(ctx, x, w)
     group = int(ctx.attr("group", 1))
     k_eff = [(k - 1) * d + 1 for k, d in zip(kernel, dil)]
     pb, pe = _pads(ctx, list(x.shape[2:]), k_eff, strides)
@@ -196,15 +201,7 @@ def conv(ctx, x, w, b=None):
 
 @op("ConvTranspose", since=1)
 def conv_transpose(ctx, x, w, b=None):
-    nd = _spatial_rank(ctx, x)
-    if w.ndim != x.ndim:
-        raise ShapeError(f"{_name(ctx)}: weight of shape {list(w.shape)} does not match input "
-                         f"of shape {list(x.shape)}")
-    kernel = list(w.shape[2:])
-    strides = _ints_attr(ctx, "strides", nd, 1)
-    dil = _ints_attr(ctx, "dilations", nd, 1)
-    _check_positive(ctx, "strides", strides)
-    _check_positive(ctx, "dilations", dil)
+    nd, kernel, strides, dil = _conv_geometry(ctx, x, w)
     outpad = _ints_attr(ctx, "output_padding", nd, 0)
     group = int(ctx.attr("group", 1))
     in_sp = list(x.shape[2:])
