@@ -1,3 +1,4 @@
+import contextlib
 import os
 import sys
 
@@ -37,3 +38,26 @@ def golden_path(tmp_path_factory):
     info = golden.generate(all_cases(), str(path))
     print(f"\ngolden file: {info['count']} cases, {info['bytes'] / 1e6:.1f} MB in {info['seconds']:.1f}s")
     return str(path)
+
+
+def skip_unsupported_dtypes(case, device):
+    """Skip a case whose inputs use a dtype the device declares it cannot hold
+    (its backend's Capabilities: e.g. webgpu has no float64 or complex)."""
+    caps = rt.backends.get(device).caps.dtypes
+    bad = sorted({s.dtype for s in case.inputs
+                  if hasattr(s, "dtype") and isinstance(s.dtype, str)
+                  and getattr(rt, s.dtype) not in caps})
+    if bad:
+        pytest.skip(f"device '{device}' does not hold {', '.join(bad)} (backend capabilities)")
+
+
+@contextlib.contextmanager
+def skip_on_dtype_refusal(device):
+    """A case that makes a dtype the device refuses (its clear UnsupportedError,
+    e.g. float64 on webgpu) is skipped with that message; other errors fail."""
+    try:
+        yield
+    except rt.UnsupportedError as e:
+        if f"is not supported on device '{device}'" in str(e) and str(e).startswith("dtype "):
+            pytest.skip(str(e))
+        raise

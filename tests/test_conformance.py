@@ -7,6 +7,7 @@ torch = pytest.importorskip("torch", reason="torch (the oracle) is not installed
 import rustorch as rt  # noqa: E402
 from conformance.harness import run_case, compare_records  # noqa: E402
 from conformance.registry import all_cases  # noqa: E402
+from conftest import skip_on_dtype_refusal, skip_unsupported_dtypes  # noqa: E402
 
 CASES = all_cases()
 _TORCH_CACHE = {}
@@ -22,8 +23,10 @@ def _torch_record(case):
 def test_case(case, device):
     if device in case.skip:
         pytest.skip(case.skip[device])
+    skip_unsupported_dtypes(case, device)
     want = _torch_record(case)
-    got = run_case(case, rt, device=device)
+    with skip_on_dtype_refusal(device):
+        got = run_case(case, rt, device=device)
     compare_records(got, want, case)
 
 

@@ -120,11 +120,28 @@ def test_dtype_refusals_are_clear(ctx):
         ops.binary("add", a, up(ctx, np.ones(3, np.float32)))
     with pytest.raises(ShapeError, match=r"\[3\] and \[4\]"):
         ops.binary("add", a, up(ctx, np.ones(4, np.int32)))
-    for dtype in (rt.float64, rt.int64):
+    for dtype in (rt.float64, rt.complex64):
         with pytest.raises(UnsupportedError, match=f"{dtype.name}.*not supported by the WebGPU"):
             ctx.from_bytes(b"\0" * 8, dtype, (1,))
         with pytest.raises(UnsupportedError, match=dtype.name):
             ops.cast(a, dtype)
+
+
+def test_int64_is_held_in_int32_range_and_refuses_larger_values(ctx):
+    big = np.array([1, 2 ** 31], np.int64)
+    with pytest.raises(UnsupportedError, match="2147483648 is not supported on device 'webgpu'"):
+        ctx.from_bytes(big.tobytes(), rt.int64, (2,))
+    ok = np.array([-2 ** 31, 2 ** 31 - 1, 5], np.int64)
+    a = ctx.from_bytes(ok.tobytes(), rt.int64, (3,))
+    assert np.frombuffer(a.to_bytes(), np.int64).tolist() == ok.tolist()
+    for dtype, np_dtype in ((rt.uint8, np.uint8), (rt.int8, np.int8), (rt.int16, np.int16)):
+        v = np.array([0, 1, -1, 100], np.int64).astype(np_dtype)
+        b = ctx.from_bytes(v.tobytes(), dtype, (4,))
+        assert np.frombuffer(b.to_bytes(), np_dtype).tolist() == v.tolist()
+        # casts into a narrow dtype wrap like C (torch): 300 -> 44 for uint8
+        wide = ctx.from_bytes(np.array([300, -129], np.int32).tobytes(), rt.int32, (2,))
+        got = np.frombuffer(ops.cast(wide, dtype).to_bytes(), np_dtype).tolist()
+        assert got == np.array([300, -129]).astype(np_dtype).tolist()
 
 
 def test_pow_negative_bases_and_nan_propagation(ctx):
@@ -305,5 +322,8 @@ def test_adapter_choice_by_name_and_power_preference(new_ctx):
     assert new_ctx(adapter_name=name[:8]).adapter.info["device"] == name
 
 
-def test_not_registered_as_a_device_yet():
-    assert "webgpu" not in rt.backends.available()
+def test_registered_as_a_device(ctx):
+    assert "webgpu" in rt.backends.available()
+    x = rt.tensor([[1.0, 2.0], [3.0, 4.0]], device="webgpu")
+    assert x.device.type == "webgpu"
+    assert (x @ x).tolist() == [[7.0, 10.0], [15.0, 22.0]]

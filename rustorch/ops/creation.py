@@ -402,6 +402,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
             n = abs(num) // abs(istep) if (num >= 0) == (istep > 0) else 0
         arr = xp.astype(xp.add(xp.multiply(xp.arange(n, dtype=xp.int64), istep), istart),
                         b.to_native_dtype(dtype))
+    elif dt.float64 not in b.caps.dtypes:   # webgpu: the doubles are made on the host
+        return _finish(arange(start, end, step, dtype=dtype, device="cpu").to(b.device),
+                       requires_grad)
     else:  # like torch: start + i*step computed in double, then cast
         arr = xp.astype(xp.add(xp.multiply(xp.arange(n, dtype=xp.float64), float(step)), float(start)),
                         b.to_native_dtype(dtype))
@@ -422,6 +425,9 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     xp = b.xp
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
+    if dt.float64 not in b.caps.dtypes:   # webgpu: the doubles are made on the host
+        return _finish(linspace(start, end, steps, dtype=dtype, device="cpu").to(b.device),
+                       requires_grad)
     if steps == 1:
         arr = xp.full((1,), start, dtype=xp.float64)
     else:

@@ -329,12 +329,18 @@ def add(input, other, *, alpha=1, out=None):
 _FMA_DTYPES = (dt.float32, dt.float16, dt.bfloat16)
 
 
+def _fused(d, be):
+    """Whether to round like torch's fused CPU kernels (through float64); a
+    device without float64 (webgpu) computes in ``d``, like torch's GPU kernels."""
+    return d in _FMA_DTYPES and dt.float64 in be.caps.dtypes
+
+
 def _axpy(input, other, alpha):
     """input + alpha * other with one rounding, as torch's CPU kernels (a
     fused multiply-add) give: for float32 and narrower the product of two
     float32 values is exact in float64, so the sum is rounded once there."""
     a, b2, d = binary_operands(input, other)
-    if d not in _FMA_DTYPES or isinstance(alpha, (_pycomplex, Tensor)):
+    if not _fused(d, a._b) or isinstance(alpha, (_pycomplex, Tensor)):
         return _add_raw(a, mul(b2, alpha))
     be = a._b
     xp = be.xp
@@ -940,7 +946,7 @@ def lerp(input, end, weight):
     """start + weight * (end - start), rounded like torch's kernel: for
     |weight| < 0.5 one fused step from start, else one fused step back from end."""
     a, e, d = binary_operands(input, end)
-    if d not in _FMA_DTYPES:
+    if not _fused(d, a._b):
         return a + weight * (e - a)
     be = a._b
     xp = be.xp
@@ -984,7 +990,8 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2, rounded like torch's kernel
     (value * tensor1 rounded, then one fused multiply-add)."""
     d = result_dtype(input, tensor1, tensor2)
-    if d not in _FMA_DTYPES or isinstance(value, (_pycomplex, Tensor)):
+    be0 = (tensor1 if isinstance(tensor1, Tensor) else input)._b
+    if not _fused(d, be0) or isinstance(value, (_pycomplex, Tensor)):
         return input + value * tensor1 * tensor2
     a = cast(as_operand(input, tensor1), d)
     b = cast(as_operand(tensor1, a), d)

@@ -1,9 +1,12 @@
-"""Foundation of the WebGPU backend (issue 8): not registered as a device yet.
+"""The WebGPU backend's machinery (the device itself: ../webgpu_backend.py).
 
 Layers, bottom up: ``adapter`` (native wgpu-py now, browser later), ``pool``
 (buffer reuse + memory stats), ``dispatch`` (pipeline caches, batching, submit at
 reads), ``kernels`` (WGSL families from ``shaders/`` templates + an op table),
-``array`` (strided GPUArray views) and ``ops`` (elementwise entry points).
+``array`` (strided GPUArray views), ``ops`` (elementwise entry points), the
+kernel families (``reduce_ops``, ``linalg_ops``, ``elementwise_ext``,
+``index_ops``, ``sort_ops``, ``conv_ops``, ``random_ops``), ``host`` (the
+counted host bridge for what has no kernel) and ``namespace`` (the ``xp``).
 ``Context`` ties one adapter to one dispatcher.
 """
 from .adapter import DeviceAdapter, Limits, NativeAdapter, PORTABLE_LIMITS
@@ -40,3 +43,17 @@ class Context:
     def empty_cache(self):
         self.dispatcher.flush()
         self.dispatcher.pool.empty_cache()
+
+
+def _families():
+    from . import conv_ops, elementwise_ext, index_ops, linalg_ops, random_ops, sort_ops
+    return (elementwise_ext, index_ops, sort_ops, conv_ops, random_ops, linalg_ops)
+
+
+class _Families:
+    """Kernel-family modules, imported on first use (they import namespace)."""
+    def __iter__(self):
+        return iter(_families())
+
+
+FAMILIES = _Families()

@@ -8,19 +8,68 @@ through ``from_bytes`` / ``to_bytes``; reading is a sync point.
 import array as _pyarray
 
 from ... import _dtype as dt
-from ..._errors import InvalidArgument, InvalidType, IndexOutOfRange, ShapeError, shape_str
+from ..._errors import UnsupportedError, InvalidArgument, InvalidType, IndexOutOfRange, ShapeError, shape_str
 from .kernels import DTYPES, check_dtype
 
 
+# host typecode of dtypes held in a 32-bit GPU word (kernels.STORED_AS)
+_WIDEN = {dt.int64: "q", dt.int16: "h", dt.int8: "b", dt.uint8: "B"}
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _widen(data, dtype):
+    """Host elements of a narrow or 64-bit int dtype -> 32-bit GPU words.
+    int64 values must fit int32: nothing is silently truncated."""
+    vals = _pyarray.array(_WIDEN[dtype])
+    vals.frombytes(bytes(data))
+    if dtype is dt.int64 and vals and (min(vals) < _INT32_MIN or max(vals) > _INT32_MAX):
+        bad = next(v for v in vals if not _INT32_MIN <= v <= _INT32_MAX)
+        raise UnsupportedError(
+            f"dtype int64 value {bad} is not supported on device 'webgpu': its int64 "
+            f"tensors hold int32's range [{_INT32_MIN}, {_INT32_MAX}] (WGSL has no "
+            f"64-bit integers)")
+    return _pyarray.array("I" if dtype is dt.uint8 else "i", vals).tobytes()
+
+
+def _narrow(raw, dtype):
+    words = memoryview(raw).cast("I" if dtype is dt.uint8 else "i")
+    return _pyarray.array(_WIDEN[dtype], words).tobytes()
+
+
+def builtins_sum(it):
+    total = 0
+    for v in it:
+        total += v
+    return total
+
+
+def _is_basic(key):
+    """Ints, slices, None and Ellipsis only (views, no gather)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    for k in parts:
+        if k is None or k is Ellipsis or isinstance(k, slice):
+            continue
+        if isinstance(k, int) and not isinstance(k, bool):
+            continue
+        return False
+    return True
+
+
 class _Storage:
+    """Owns one pool buffer.  The dispatcher's ``live`` set also holds the buffer:
+    if a storage dies inside a garbage cycle (a traceback's frames, say), the
+    buffer is then still reachable, so the collector cannot finalize (release)
+    it before ``__del__`` hands it back to the pool."""
     __slots__ = ("buffer", "dispatcher", "__weakref__")
 
     def __init__(self, dispatcher, nbytes, kernel_output=False):
         self.dispatcher = dispatcher
         self.buffer = dispatcher.alloc(max(nbytes, 4), kernel_output)
+        dispatcher.live.add(self.buffer)
 
     def __del__(self):
         try:
+            self.dispatcher.live.discard(self.buffer)
             self.dispatcher.free(self.buffer)
         except Exception:   # interpreter shutdown: the device is going away anyway
             pass
@@ -74,6 +123,8 @@ class GPUArray:
                                   f"of {dtype} ({expected} bytes needed)")
         if dtype is dt.bool:   # one u32 per element on the GPU
             data = _pyarray.array("I", (1 if v else 0 for v in data)).tobytes()
+        elif dtype in _WIDEN:
+            data = _widen(data, dtype)
         data = bytes(data)
         if len(data) % 4:
             data += b"\0" * (4 - len(data) % 4)
@@ -134,47 +185,104 @@ class GPUArray:
         return self._view(shape, strides, self.offset)
 
     def reshape_view(self, shape):
-        """A reshaped view of a contiguous array (None if not contiguous)."""
+        """A reshaped view sharing the buffer (None if the strides do not allow one)."""
         shape = tuple(shape)
         if _numel(shape) != self.numel:
             raise ShapeError(f"cannot reshape {shape_str(self.shape)} to {shape_str(shape)}")
-        if not self.is_contiguous():
-            return None
-        return self._view(shape, None, self.offset)
+        if self.is_contiguous():
+            return self._view(shape, None, self.offset)
+        from ..pyarray._core import compute_view_strides
+        strides = compute_view_strides(self.shape, self.strides, shape)
+        return None if strides is None else self._view(shape, strides, self.offset)
 
-    def __getitem__(self, key):
-        """Basic indexing: ints and slices with positive steps."""
+    def basic_view(self, key):
+        """Basic indexing as a view: ints, slices (any step), None and Ellipsis."""
         if not isinstance(key, tuple):
             key = (key,)
-        if len(key) > self.ndim:
-            raise IndexOutOfRange(f"too many indices ({len(key)}) for a {self.ndim}-d array")
+        n_ell = builtins_sum(1 for k in key if k is Ellipsis)
+        if n_ell > 1:
+            raise IndexOutOfRange("an index can only have a single ellipsis ('...')")
+        n_real = builtins_sum(1 for k in key if k is not None and k is not Ellipsis)
+        if n_real > self.ndim:
+            raise IndexOutOfRange(f"too many indices for array: array is {self.ndim}-"
+                                  f"dimensional, but {n_real} were indexed")
+        if n_ell:
+            i = key.index(Ellipsis)
+            key = key[:i] + (slice(None),) * (self.ndim - n_real) + key[i + 1:]
         shape, strides, offset = [], [], self.offset
-        for dim, k in enumerate(key):
+        dim = 0
+        for k in key:
+            if k is None:
+                shape.append(1)
+                strides.append(0)
+                continue
             size, stride = self.shape[dim], self.strides[dim]
             if isinstance(k, bool) or not isinstance(k, (int, slice)):
                 raise InvalidType(f"GPUArray index must be int or slice, got {type(k).__name__}")
+            dim += 1
             if isinstance(k, int):
                 if not -size <= k < size:
-                    raise IndexOutOfRange(f"index {k} is out of range for dim {dim} "
-                                          f"of size {size}")
+                    raise IndexOutOfRange(f"index {k} is out of bounds for axis {dim - 1} "
+                                          f"with size {size}")
                 offset += (k % size) * stride
                 continue
             start, stop, step = k.indices(size)
-            if step <= 0:
-                raise InvalidArgument("negative slice steps are not supported (use flip)")
-            n = max(0, -(-(stop - start) // step))
+            n = len(range(start, stop, step))
             shape.append(n)
             strides.append(stride * step)
             offset += start * stride if n else 0
-        shape += self.shape[len(key):]
-        strides += self.strides[len(key):]
+        shape += self.shape[dim:]
+        strides += self.strides[dim:]
         return self._view(shape, strides, offset)
+
+    def __getitem__(self, key):
+        if _is_basic(key):
+            return self.basic_view(key)
+        from . import index_ops
+        return index_ops.getitem(self, key)
+
+    def __setitem__(self, key, value):
+        from . import index_ops
+        index_ops.setitem(self, key, value)
+
+    # ------------------------------------------------------------ python protocol
+    @property
+    def size(self):
+        return self.numel
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def item(self):
+        if self.numel != 1:
+            raise InvalidArgument(f"item() needs one element, the array has {self.numel}")
+        from . import host
+        hb = host.host_backend()
+        return hb.to_list(hb.xp.reshape(host.to_host(self), ()))
+
+    def __bool__(self):
+        if self.numel != 1:
+            raise ValueError("The truth value of an array with more than one element is ambiguous")
+        return bool(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __index__(self):
+        if self.dtype.category != 1 and self.dtype is not dt.bool:
+            raise TypeError("only integer arrays can be converted to an index")
+        return int(self.item())
 
     # ------------------------------------------------------------ host
     def to_bytes(self):
         """C-ordered little-endian bytes (torch layout); a sync point."""
         from . import ops   # ops builds on this module
-        src = self if self.is_contiguous() and self.offset == 0 else ops.contiguous(self)
+        src = self if self.is_contiguous() and self.offset == 0 else ops.contiguous_any(self)
         itemsize = DTYPES[self.dtype][2]
         n = self.numel * itemsize
         if n == 0:
@@ -182,4 +290,6 @@ class GPUArray:
         raw = self.dispatcher.read(src.storage.buffer, 0, -(-n // 4) * 4)[:n]
         if self.dtype is dt.bool:
             return bytes(1 if v else 0 for v in memoryview(raw).cast("I"))
+        if self.dtype in _WIDEN:
+            return _narrow(raw, self.dtype)
         return raw

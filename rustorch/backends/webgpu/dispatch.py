@@ -15,6 +15,8 @@
 * Workgroup counts beyond 65,535 are tiled over a 2-D grid; kernels rebuild the
   linear index as ``(wid.y * nwg.x + wid.x) * WG + lid``.
 """
+import array as _pyarray
+
 from ..._errors import UnsupportedError
 from .pool import BufferPool
 
@@ -36,7 +38,7 @@ def tile_workgroups(n_groups, max_per_dim):
 
 class Dispatcher:
     __slots__ = ("adapter", "pool", "submit_every", "submits", "dispatches",
-                 "_pipelines", "_encoder", "_pending", "_deferred")
+                 "_pipelines", "_encoder", "_pending", "_deferred", "live")
 
     def __init__(self, adapter, submit_every=SUBMIT_EVERY):
         self.adapter = adapter
@@ -48,6 +50,7 @@ class Dispatcher:
         self._encoder = None
         self._pending = 0        # dispatches encoded but not yet submitted
         self._deferred = {}      # size -> buffers to return to the pool after the next submit
+        self.live = set()        # buffers owned by live arrays (see array._Storage)
 
     # ------------------------------------------------------------ buffers
     def alloc(self, nbytes, kernel_output=False):
@@ -75,6 +78,15 @@ class Dispatcher:
         submitted first, since queue writes land before not-yet-submitted work."""
         self.flush()
         self.adapter.write_buffer(buf, offset, data)
+
+    def upload_words(self, words):
+        """A fresh buffer holding ``words`` as u32 (a kernel's ``info``); negative
+        values (strides of flipped views) are stored as two's complement, which
+        the kernels' wrapping u32 index sums turn into the right element."""
+        data = _pyarray.array("I", [w & 0xFFFFFFFF for w in words]).tobytes()
+        buf = self.alloc(len(data))     # fresh (never pending): safe to upload into
+        self.upload(buf, data)
+        return buf
 
     def read(self, buf, offset, nbytes):
         """Host bytes of a buffer range: a sync point (pending work is submitted)."""

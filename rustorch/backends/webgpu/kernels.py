@@ -12,7 +12,11 @@ them), then the source tree's top-level ``shaders/`` (see ``shader_dirs``).
 
 Dtypes: float32, int32, uint32 and bool (stored as one u32 per element, since
 WGSL bool is not host-shareable); float16 where the device has ``shader-f16``.
-float64 and int64 have no WGSL type in the browser and are refused.
+float64 has no WGSL type in the browser and is refused.  ``STORED_AS`` lists the
+dtypes held in a 32-bit word of another kernel dtype: int64 in an i32 (values
+must fit int32: uploads check, arithmetic wraps at 32 bits; see
+webgpu_backend.py), int8/int16/uint8 in an i32/u32 (casts into them wrap to
+their width).  Kernels see them as that dtype; the namespace relabels.
 """
 import functools
 import os
@@ -41,7 +45,16 @@ DTYPES = {
     dt.uint32: ("u32", "u32", 4),
     dt.bool: ("u32", "bool", 4),
     dt.float16: ("f16", "f32", 2),
+    # held in a 32-bit word of another kernel dtype (STORED_AS)
+    dt.int64: ("i32", "i32", 4),
+    dt.int16: ("i32", "i32", 4),
+    dt.int8: ("i32", "i32", 4),
+    dt.uint8: ("u32", "u32", 4),
 }
+STORED_AS = {dt.int64: dt.int32, dt.int16: dt.int32, dt.int8: dt.int32, dt.uint8: dt.uint32}
+# WGSL that wraps an i32/u32 value into a narrow dtype's range (C-style casts)
+_WRAP = {dt.uint8: "(({e}) & 0xffu)", dt.int8: "((({e}) << 24u) >> 24u)",
+         dt.int16: "((({e}) << 16u) >> 16u)"}
 FLOATS = (dt.float32, dt.float16)
 SIGNED = (dt.int32,)
 INTS = (dt.int32, dt.uint32)
@@ -52,10 +65,11 @@ ALL = NUMERIC + (dt.bool,)
 def check_dtype(dtype, features=frozenset()):
     """Raise a clear error for dtypes WGSL cannot hold on this device."""
     if dtype not in DTYPES:
-        hint = {dt.float64: " (cast to float32 first)", dt.int64: " (cast to int32 first)"}
+        hint = {dt.float64: " (cast to float32 first)"}
         raise UnsupportedError(
             f"dtype {dtype} is not supported by the WebGPU backend{hint.get(dtype, '')}; "
-            f"supported: float32, int32, uint32, bool, and float16 with 'shader-f16'")
+            f"supported: float32, int32, uint32, bool, int64/int16/int8/uint8 (held in "
+            f"32 bits), and float16 with 'shader-f16'")
     if dtype is dt.float16 and "shader-f16" not in features:
         raise UnsupportedError("float16 needs the WebGPU feature 'shader-f16', which this "
                                "adapter lacks; use float32")
@@ -180,6 +194,8 @@ def _store(expr, out_dtype):
     if out_dtype is dt.bool:
         return f"select(0u, 1u, {expr})"
     storage, value, _ = DTYPES[out_dtype]
+    if out_dtype in _WRAP:
+        return _WRAP[out_dtype].format(e=expr)
     return expr if storage == value else f"{storage}({expr})"
 
 
@@ -255,8 +271,22 @@ def cast_kernel(src_dtype, dst_dtype, workgroup_size=WORKGROUP_SIZE):
         expr = "x" if src_dtype is dt.bool else f"x != {DTYPES[src_dtype][1]}(0)"
     elif src_dtype is dt.bool:
         expr = f"select({dst_value}(0), {dst_value}(1), x)"
+    elif dst_dtype in _WRAP and src_dtype in FLOATS:
+        # float -> narrow int: truncate through i32 first (C's float -> int), then wrap
+        expr = f"{dst_value}(i32(x))"
     else:
         expr = f"{dst_value}(x)"
     src = _fill("elementwise_unary.wgsl", src_dtype, dst_dtype, workgroup_size=workgroup_size,
                 LOAD_A=_load("a", "ia", src_dtype, False), EXPR=_store(expr, dst_dtype))
     return Kernel(src, 3, dst_dtype, workgroup_size)
+
+
+@functools.lru_cache(maxsize=None)
+def strided_copy_kernel(dtype, workgroup_size=WORKGROUP_SIZE):
+    """dst view = src view of one dtype (raw 32-bit words or f16): no conversion."""
+    _check_wg(workgroup_size)
+    if dtype not in DTYPES:
+        check_dtype(dtype)
+    src = _fill("copy_strided.wgsl", dtype, dtype, workgroup_size=workgroup_size)
+    k = Kernel(src, 3, dtype, workgroup_size)
+    return k

@@ -9,7 +9,6 @@
 Only float32: integer matmul has no torch-compatible overflow story in WGSL, and
 these are float ops in torch anyway.
 """
-import array as _pyarray
 import functools
 import struct
 
@@ -36,10 +35,7 @@ def _check_f32(name, *arrays):
 
 
 def _upload_meta(disp, words):
-    data = _pyarray.array("I", words).tobytes()
-    buf = disp.alloc(len(data))     # a fresh (never pending) buffer: safe to upload into
-    disp.upload(buf, data)
-    return buf
+    return disp.upload_words(words)
 
 
 # ---------------------------------------------------------------- matmul

@@ -3,8 +3,6 @@
 Both inputs of a binary op must share one dtype: type promotion belongs to the
 backend namespace above, which casts first (``cast``).
 """
-import array as _pyarray
-
 from ..._errors import DTypeError, ShapeError, shape_str
 from . import kernels
 from .array import GPUArray
@@ -22,14 +20,13 @@ def broadcast_shapes(a, b):
 
 
 def _meta(dispatcher, n, shape, views):
-    """The u32 `info` buffer the templates read (see shaders/elementwise_*.wgsl)."""
+    """The u32 `info` buffer the templates read (see shaders/elementwise_*.wgsl).
+    Negative strides (flipped views) are stored as two's complement: the
+    kernels' u32 index sums wrap to the right element."""
     words = [n, len(shape)] + [v.offset for v in views] + list(shape)
     for v in views:
         words += v.strides
-    data = _pyarray.array("I", words).tobytes()
-    buf = dispatcher.alloc(len(data))
-    dispatcher.upload(buf, data)
-    return buf
+    return dispatcher.upload_words(words)
 
 
 def _run(kernel, inputs, shape):
@@ -66,3 +63,27 @@ def cast(x, dtype, workgroup_size=kernels.WORKGROUP_SIZE):
 def contiguous(x):
     """A contiguous copy of a (possibly strided) view."""
     return unary("copy", x)
+
+
+def contiguous_any(x):
+    """A contiguous copy of a view of any stored dtype (raw words, no conversion)."""
+    out = GPUArray.empty(x.dispatcher, x.shape, x.dtype, kernel_output=True)
+    return copy_into(out, x) if out.numel else out
+
+
+def copy_into(dst, src):
+    """dst[...] = src (same dtype, src broadcast to dst's shape), dst any strided view."""
+    if dst.dtype is not src.dtype:
+        raise DTypeError(f"copy_into got dtypes {dst.dtype} and {src.dtype}; cast first")
+    if src.storage is dst.storage:   # overlapping reads and writes: read a snapshot
+        src = contiguous(src)
+    src = src.broadcast_to(dst.shape)
+    n = dst.numel
+    if n == 0:
+        return dst
+    disp = dst.dispatcher
+    meta = _meta(disp, n, dst.shape, [src, dst])
+    disp.dispatch(kernels.strided_copy_kernel(dst.dtype),
+                  [src.storage.buffer, dst.storage.buffer, meta], n)
+    disp.free(meta)
+    return dst

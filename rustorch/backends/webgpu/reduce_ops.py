@@ -24,7 +24,6 @@ Dtypes and torch's rules, with WGSL's 32-bit limits:
 * all/any give bool for every dtype (NaN counts as true).
 * ``dim=()`` reduces every dim, except for all/any, which then reduce none (torch).
 """
-import array as _pyarray
 import builtins
 import functools
 
@@ -217,10 +216,7 @@ def _norm_dims(dim, ndim, op):
 
 
 def _upload(disp, words):
-    data = _pyarray.array("I", words).tobytes()
-    buf = disp.alloc(len(data))
-    disp.upload(buf, data)
-    return buf
+    return disp.upload_words(words)
 
 
 def _info(n_out, m, n_chunks, total_m, offset, kept, red):

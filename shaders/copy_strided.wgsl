@@ -1,0 +1,29 @@
+// Strided copy: dst[view] = src[view], both strided (dst may be a slice, a
+// transposed or a diagonal view of a larger buffer; the host refuses dst views
+// that overlap themselves).  Used for copy_into, concat, stack, setitem, pad.
+// Strides may be negative (flip): they are stored as u32 two's complement, and
+// u32 arithmetic wraps, so the sums land on the right element.
+// info = [n, ndim, offset_src, offset_dst, shape[ndim], stride_src[ndim], stride_dst[ndim]].
+$enable
+@group(0) @binding(0) var<storage, read> a: array<$TA>;
+@group(0) @binding(1) var<storage, read_write> out: array<$TO>;
+@group(0) @binding(2) var<storage, read> info: array<u32>;
+
+@compute @workgroup_size($WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = (wid.y * nwg.x + wid.x) * ${WG}u + lid;   // 2-D tiled grid -> linear index
+    if (i >= info[0]) { return; }
+    let nd = info[1];
+    var rem = i;
+    var ia = info[2];
+    var io = info[3];
+    for (var d = nd; d > 0u; d = d - 1u) {
+        let size = info[3u + d];
+        let c = rem % size;
+        rem = rem / size;
+        ia = ia + c * info[3u + nd + d];
+        io = io + c * info[3u + 2u * nd + d];
+    }
+    out[io] = a[ia];
+}
