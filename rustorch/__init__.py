@@ -88,7 +88,7 @@ del _builtins
 
 # Library layers that are heavier than the core load on first use:
 # ``rustorch.data``, ``rustorch.vision`` ... (``import rustorch.data`` works too).
-_LAZY_SUBMODULES = frozenset({"data", "vision", "training", "formats", "utils", "onnx"})
+_LAZY_SUBMODULES = frozenset({"data", "vision", "training", "formats", "utils", "onnx", "webgpu"})
 
 
 def __getattr__(name):

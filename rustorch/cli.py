@@ -22,16 +22,13 @@ DATASETS = {
     "cifar10": ("CIFAR10", 3, 32, "cifar10"),
     "cifar100": ("CIFAR100", 3, 32, "cifar100"),
 }
-# Devices ``--device auto`` tries, fastest first; "python" only when asked for.
-AUTO_ORDER = ("cuda", "webgpu", "opencl", "numba", "cpu")
 OPTIONAL_PACKAGES = ("numpy", "scipy", "ml_dtypes", "sklearn", "PIL", "matplotlib", "tqdm",
                      "numba", "wgpu", "cupy", "pyopencl", "torch", "onnx", "onnxruntime", "safetensors")
 
 
 def best_device():
     import rustorch as rt
-    found = rt.backends.available()
-    return next((d for d in AUTO_ORDER if d in found), "cpu")
+    return rt.backends.best_device()
 
 
 def _load_datasets(args, n_classes_out):

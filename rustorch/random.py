@@ -86,6 +86,12 @@ def _gen(generator):
 
 
 # ---- numbers from words, written against the namespace (every backend) ----
+def work_float(b):
+    """The widest float a backend computes in: float64, or float32 where the
+    device has no doubles (webgpu), like torch's GPU kernels."""
+    return dt.float64 if dt.float64 in b.caps.dtypes else dt.float32
+
+
 def uniform_array(b, shape, dtype, generator=None):
     """U[0, 1) of ``dtype`` (float32 from 24 bits, float64 from 53 bits)."""
     xp = b.xp
@@ -130,6 +136,13 @@ def randint_array(b, low, high, shape, dtype, generator=None):
     span = high - low
     if span <= 0:
         raise InvalidArgument(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if dt.uint64 not in b.caps.dtypes:
+        # 64-bit modular arithmetic (webgpu has none): the same numbers are drawn
+        # on the host backend from the same generator, then uploaded
+        from . import backends
+        host = backends.get("cpu")
+        h = randint_array(host, low, high, shape, dtype, generator)
+        return b.from_buffer(host.to_bytes(h), dtype, tuple(shape))
     n = 1
     for s in shape:
         n *= s

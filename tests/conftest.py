@@ -61,3 +61,9 @@ def skip_on_dtype_refusal(device):
         if f"is not supported on device '{device}'" in str(e) and str(e).startswith("dtype "):
             pytest.skip(str(e))
         raise
+
+
+def require_float64(device):
+    """Skip a test written around float64 where the device holds no doubles."""
+    if rt.float64 not in rt.backends.get(device).caps.dtypes:
+        pytest.skip(f"device '{device}' does not hold float64 (backend capabilities)")

@@ -8,6 +8,7 @@ torch = pytest.importorskip("torch", reason="torch (the oracle) is not installed
 import rustorch as rt  # noqa: E402
 from nn.harness import build_pair, compare_layer, run_layer  # noqa: E402
 from nn.registry import all_layer_cases  # noqa: E402
+from conftest import skip_unsupported_dtypes  # noqa: E402
 
 CASES = all_layer_cases()
 
@@ -16,6 +17,9 @@ CASES = all_layer_cases()
 def test_layer(case, device):
     if device in case.skip:
         pytest.skip(case.skip[device])
+    if case.double and rt.float64 not in rt.backends.get(device).caps.dtypes:
+        pytest.skip(f"device '{device}' does not hold float64 (backend capabilities)")
+    skip_unsupported_dtypes(case, device)
     tmod, rmod = build_pair(case, torch, rt, device)
     want = run_layer(case, torch, tmod)
     got = run_layer(case, rt, rmod, device)

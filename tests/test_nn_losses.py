@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch", reason="torch (the oracle) is not installed
 
 import rustorch as rt  # noqa: E402
 from conformance.harness import Case, T, Spec, run_case, compare_records  # noqa: E402
+from conftest import skip_unsupported_dtypes  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -284,6 +285,7 @@ def _torch_record(case, cache={}):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_loss(case, device):
+    skip_unsupported_dtypes(case, device)
     want = _torch_record(case)
     got = run_case(case, rt, device=device)
     compare_records(got, want, case)

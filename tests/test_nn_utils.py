@@ -16,7 +16,7 @@ def to_rt(t, device="cpu"):
 
 
 def close(r, t, tol=1e-5):
-    a = r.detach().double().flatten().tolist() if r.ndim else [r.item()]
+    a = r.detach().cpu().double().flatten().tolist() if r.ndim else [r.item()]
     b = t.detach().double().flatten().tolist() if t.ndim else [t.item()]
     assert len(a) == len(b)
     for x, y in zip(a, b):

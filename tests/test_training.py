@@ -622,8 +622,9 @@ def test_metrics_plot_without_matplotlib(tmp_path, monkeypatch):
 def test_device_selection():
     model = nn.Linear(3, 1)
     opt = rt.optim.SGD(model.parameters(), lr=0.1)
-    avail = rt.backends.available()
-    expected = next((d for d in ("cuda", "webgpu", "cpu") if d in avail), avail[0])
+    expected = rt.backends.best_device()
+    if "webgpu" in rt.backends.available() and rt.backends.is_emulated("webgpu"):
+        assert expected != "webgpu"      # lavapipe is slower than the cpu device
     assert Trainer(model, opt, nn.MSELoss(), max_epochs=1).device.type == expected
     assert Trainer(model, opt, nn.MSELoss(), max_epochs=1, device="auto").device.type == expected
 

@@ -113,6 +113,29 @@ def available():
     return out
 
 
+# What ``device="auto"`` picks, fastest first ("python" only when asked for).
+AUTO_ORDER = ("cuda", "webgpu", "opencl", "numba", "cpu")
+
+
+def is_emulated(device_type):
+    """True when a GPU device type runs on a CPU emulation (lavapipe,
+    SwiftShader, PoCL): correct, but slower than the ``cpu`` device."""
+    b = get(device_type)
+    ctx = getattr(b, "context", None)
+    info = getattr(getattr(ctx, "adapter", None), "info", None) or {}
+    return info.get("adapter_type") == "CPU" or getattr(b, "emulated", False)
+
+
+def best_device():
+    """The device ``"auto"`` means: the first of AUTO_ORDER that loads here and
+    is real hardware (a CPU-emulated GPU is skipped), else ``cpu``."""
+    found = available()
+    for name in AUTO_ORDER:
+        if name in found and (name in ("cpu", "numba") or not is_emulated(name)):
+            return name
+    return "cpu" if "cpu" in found else found[0]
+
+
 def why_unavailable(device_type):
     """The reason a device type is unavailable, or None if it loads."""
     try:

@@ -461,9 +461,11 @@ class ComposedKernels:
             def c(s, _d=p.dtype):
                 return xp.asarray(s, dtype=_d)
             vmax = max_exp_avg_sqs[i] if max_exp_avg_sqs is not None else None
-            f64 = xp.float64
+            f64 = xp.float64 if dt.float64 in self.caps.dtypes else None
 
             def fma(x, y, z, _d=p.dtype):   # x + y * z rounded once, like torch's kernels
+                if f64 is None:             # no doubles on this device: rounded twice
+                    return xp.add(x, xp.multiply(y, z))
                 return xp.astype(xp.add(xp.astype(x, f64), xp.multiply(
                     xp.astype(y, f64) if hasattr(y, "shape") else y, xp.astype(z, f64))), _d)
 

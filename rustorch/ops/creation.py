@@ -500,7 +500,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     dtype = dt.int64 if dtype is None else dt.as_dtype(dtype)
     b = _backend(device)
     xp = b.xp
-    keys = _random.uniform_array(b, (n,), dt.float64, generator)
+    keys = _random.uniform_array(b, (n,), _random.work_float(b), generator)
     return make(xp.astype(xp.argsort(keys, stable=True), b.to_native_dtype(dtype)), b)
 
 
@@ -554,15 +554,16 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if not replacement and num_samples > probs.shape[-1]:
         raise InvalidArgument("multinomial: cannot sample n_sample > prob_dist.size(-1) samples "
                               "without replacement")
-    p = probs.double()
+    p = probs.to(_random.work_float(probs._b))
     if replacement:
         cdf = p.cumsum(-1)
         cdf = cdf / cdf[..., -1:]
-        u = rand(p.shape[0], num_samples, dtype=dt.float64, generator=generator, device=input.device)
+        u = rand(p.shape[0], num_samples, dtype=p.dtype, generator=generator, device=input.device)
         out = __import__("rustorch").searchsorted(cdf, u, right=True).clamp(max=p.shape[-1] - 1)
     else:
-        u = rand(tuple(p.shape), dtype=dt.float64, generator=generator, device=input.device)
-        keys = p.log() - (-(u.clamp(min=1e-300)).log()).log()
+        u = rand(tuple(p.shape), dtype=p.dtype, generator=generator, device=input.device)
+        tiny = 1e-300 if p.dtype is dt.float64 else 1e-38
+        keys = p.log() - (-(u.clamp(min=tiny)).log()).log()
         out = keys.topk(num_samples, dim=-1).indices
     return out if input.ndim == 2 else out.squeeze(0)
 
@@ -589,12 +590,12 @@ def _random_(self, from_=0, to=None, *, generator=None):
 
 
 def _bernoulli_(self, p=0.5, *, generator=None):
-    u = make(_random.uniform_array(self._b, tuple(self.shape), dt.float64, generator), self._b)
+    u = make(_random.uniform_array(self._b, tuple(self.shape), _random.work_float(self._b), generator), self._b)
     return _fill_from(self, (u < p).to(self.dtype))
 
 
 def _exponential_(self, lambd=1.0, *, generator=None):
-    u = make(_random.uniform_array(self._b, tuple(self.shape), dt.float64, generator), self._b)
+    u = make(_random.uniform_array(self._b, tuple(self.shape), _random.work_float(self._b), generator), self._b)
     return _fill_from(self, ((1 - u).log() * (-1.0 / lambd)).to(self.dtype))
 
 

@@ -32,11 +32,7 @@ _CHECKPOINT_KEYS = ("epoch", "global_step", "model", "optimizer", "scheduler", "
 
 def _resolve_device(device):
     if device is None or device == "auto":
-        available = rt.backends.available()
-        for preferred in ("cuda", "webgpu", "cpu"):
-            if preferred in available:
-                return rt.device(preferred)
-        return rt.device(available[0])
+        return rt.device(rt.backends.best_device())
     return rt.device(device)
 
 

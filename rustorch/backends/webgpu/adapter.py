@@ -24,7 +24,7 @@ _POWER_PREFERENCES = ("high-performance", "low-power")
 class Limits:
     """The limits a dispatch must respect (portable ones, lowered by the hardware)."""
     __slots__ = ("max_storage_buffers", "max_workgroups_per_dim",
-                 "max_binding_size", "max_invocations")
+                 "max_binding_size", "max_invocations", "max_buffer_size")
 
     def __init__(self, hardware=None):
         hw = hardware or {}
@@ -36,6 +36,9 @@ class Limits:
         self.max_workgroups_per_dim = pick("max_compute_workgroups_per_dimension")
         self.max_binding_size = pick("max_storage_buffer_binding_size")
         self.max_invocations = pick("max_compute_invocations_per_workgroup")
+        # not a portable limit: a tensor may be as large as the device allows;
+        # kernels bind it in windows of at most max_binding_size (BufferWindow)
+        self.max_buffer_size = hw.get("max-buffer-size", 256 * 1024 * 1024)
 
     def __repr__(self):
         return (f"Limits(storage_buffers={self.max_storage_buffers}, "
@@ -77,10 +80,20 @@ class DeviceAdapter:
         raise NotImplementedError
 
     def check_buffer_size(self, nbytes):
-        if nbytes > self.limits.max_binding_size:
+        if nbytes > self.limits.max_buffer_size:
             raise UnsupportedError(
-                f"a WebGPU buffer of {nbytes} bytes exceeds the portable binding limit of "
-                f"{self.limits.max_binding_size} bytes (128 MiB); split the tensor")
+                f"a WebGPU buffer of {nbytes} bytes exceeds this device's maximum buffer "
+                f"size of {self.limits.max_buffer_size} bytes")
+
+
+class BufferWindow:
+    """A byte range of a buffer, bound in place of the whole buffer: how a tensor
+    larger than one binding (128 MiB) is handed to kernels piece by piece.
+    ``offset`` is a multiple of 256 (minStorageBufferOffsetAlignment)."""
+    __slots__ = ("buffer", "offset", "size")
+
+    def __init__(self, buffer, offset, size):
+        self.buffer, self.offset, self.size = buffer, offset, size
 
 
 class NativeAdapter(DeviceAdapter):
@@ -97,7 +110,10 @@ class NativeAdapter(DeviceAdapter):
         self._wgpu = wgpu
         adapter = _choose_adapter(wgpu, power_preference, adapter_name)
         wanted = [f for f in ("shader-f16",) if f in adapter.features]
-        self._device = adapter.request_device_sync(required_features=wanted)
+        # ask for the largest buffers the hardware has (bindings stay portable)
+        big = {k: adapter.limits[k] for k in ("max-buffer-size",) if k in adapter.limits}
+        self._device = adapter.request_device_sync(required_features=wanted,
+                                                   required_limits=big)
         self.info = dict(adapter.info)
         self.features = frozenset(self._device.features)
         self.limits = Limits(dict(self._device.limits))
@@ -152,7 +168,9 @@ class NativeAdapter(DeviceAdapter):
 
     def encode_dispatch(self, encoder, pipeline, buffers, groups):
         pipe, bgl = pipeline
-        entries = [{"binding": i, "resource": {"buffer": b, "offset": 0, "size": b.size}}
+        entries = [{"binding": i, "resource":
+                    {"buffer": b.buffer, "offset": b.offset, "size": b.size}
+                    if isinstance(b, BufferWindow) else {"buffer": b, "offset": 0, "size": b.size}}
                    for i, b in enumerate(buffers)]
         group = self._device.create_bind_group(layout=bgl, entries=entries)
         cpass = encoder.begin_compute_pass()

@@ -75,6 +75,20 @@ class _Storage:
             pass
 
 
+class _WindowStorage:
+    """A byte range of another storage (kept alive), bound as a BufferWindow."""
+    __slots__ = ("parent", "buffer", "dispatcher", "__weakref__")
+
+    def __init__(self, parent, byte_offset, nbytes):
+        from .adapter import BufferWindow
+        self.parent = parent
+        self.dispatcher = parent.dispatcher
+        self.buffer = BufferWindow(parent.buffer, byte_offset, nbytes)
+
+
+WINDOW_ALIGN = 256   # minStorageBufferOffsetAlignment
+
+
 def contiguous_strides(shape):
     strides, acc = [], 1
     for s in reversed(shape):
@@ -277,6 +291,47 @@ class GPUArray:
         if self.dtype.category != 1 and self.dtype is not dt.bool:
             raise TypeError("only integer arrays can be converted to an index")
         return int(self.item())
+
+    def is_big(self):
+        """Whether the buffer exceeds one binding (kernels must take it in windows)."""
+        return self.storage.buffer.size > self.dispatcher.adapter.limits.max_binding_size
+
+    def extent(self):
+        """(lowest, highest) element index this view touches."""
+        lo = hi = self.offset
+        for n, st in zip(self.shape, self.strides):
+            if n > 1:
+                if st > 0:
+                    hi += (n - 1) * st
+                else:
+                    lo += (n - 1) * st
+        return lo, hi
+
+    def bindable(self):
+        """This view, bound through a window around its extent when its buffer is
+        larger than one binding; None when even the extent is too large."""
+        if not self.is_big():
+            return self
+        if self.numel == 0:
+            return GPUArray(self.storage, self.dtype, self.shape, self.strides, 0)
+        lo, hi = self.extent()
+        item = DTYPES[self.dtype][2]
+        base = lo * item - (lo * item) % WINDOW_ALIGN
+        size = -(-((hi + 1) * item - base) // 4) * 4
+        if size > self.dispatcher.adapter.limits.max_binding_size:
+            return None
+        st = _WindowStorage(self.storage, base, size)
+        return GPUArray(st, self.dtype, self.shape, self.strides, self.offset - base // item)
+
+    def window(self, start, n):
+        """Elements [start, start + n) of a contiguous array as a 1-D array bound
+        through a BufferWindow (at most one binding)."""
+        item = DTYPES[self.dtype][2]
+        first = (self.offset + start) * item
+        base = first - first % WINDOW_ALIGN
+        size = -(-(first + n * item - base) // 4) * 4
+        st = _WindowStorage(self.storage, base, size)
+        return GPUArray(st, self.dtype, (n,), (1,), (first - base) // item)
 
     # ------------------------------------------------------------ host
     def to_bytes(self):

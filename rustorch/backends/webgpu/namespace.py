@@ -13,7 +13,7 @@ import math
 import numbers
 
 from ... import _dtype as dt
-from ..._errors import DTypeError, InvalidArgument, ShapeError, shape_str
+from ..._errors import DTypeError, InvalidArgument, ShapeError, UnsupportedError, shape_str
 from . import host, kernels, ops
 from . import reduce_ops as _red
 from .array import GPUArray
@@ -546,6 +546,8 @@ def _axes(axis):
 
 
 def _reduce(name, x, axis, keepdims, out_dtype=None):
+    if x.is_big():
+        return _reduce_big(name, x, axis, keepdims, out_dtype)
     d = x.dtype
     kd = kernel_dtype(d)
     r = _red.reduce(name, relabel(x, kd), _axes(axis), keepdims)
@@ -553,6 +555,29 @@ def _reduce(name, x, axis, keepdims, out_dtype=None):
         return relabel(r, out_dtype) if kernel_dtype(out_dtype) is r.dtype else astype(r, out_dtype)
     # max/min of a narrow dtype stay in its range: the words are already its own
     return relabel(r, d) if r.dtype is kd and d is not kd else r
+
+
+_COMBINE = {"sum": "sum", "mean": "sum", "prod": "prod", "max": "max", "min": "min",
+            "all": "all", "any": "any"}
+
+
+def _reduce_big(name, x, axis, keepdims, out_dtype):
+    """A full reduction of a tensor larger than one binding: one partial per
+    window, then the partials reduced."""
+    axes = _axes(axis)
+    if axes is not None and sorted(a % x.ndim for a in axes) != list(range(x.ndim)) \
+            or not x.is_contiguous():
+        raise UnsupportedError(
+            f"{name}() of a tensor larger than one WebGPU binding ({shape_str(x.shape)}) "
+            f"works over all dims of a contiguous tensor only; reduce a view or slices")
+    step = ops.window_elements(x.dispatcher)
+    part = _COMBINE[name]
+    partials = [_reduce(part, x.window(s, builtins.min(step, x.numel - s)), None, False, out_dtype)
+                for s in range(0, x.numel, step)]
+    r = _reduce(part, stack(partials), None, False, out_dtype)
+    if name == "mean":
+        r = divide(r, float(x.numel))  # noqa: F821 - from the table above
+    return reshape(r, (1,) * x.ndim) if keepdims else r
 
 
 def _sum_like(name):

@@ -33,12 +33,72 @@ def _run(kernel, inputs, shape):
     disp = inputs[0].dispatcher
     out = GPUArray.empty(disp, shape, kernel.out_dtype, kernel_output=True)
     n = out.numel
-    if n:
+    if n and not out.is_big():   # small views of big buffers: bind a window around them
+        inputs = [_bindable_or_self(x) for x in inputs]
+    if n and (out.is_big() or any(x.is_big() for x in inputs)):
+        _run_in_windows(kernel, inputs, out)
+    elif n:
         views = [x.broadcast_to(shape) for x in inputs]
         meta = _meta(disp, n, shape, views)
         disp.dispatch(kernel, [x.storage.buffer for x in inputs] + [out.storage.buffer, meta], n)
         disp.free(meta)   # deferred until the dispatch is submitted
     return out
+
+
+def _bindable_or_self(x):
+    b = x.bindable()
+    return x if b is None else b
+
+
+def window_elements(disp):
+    """Elements per window of a tensor larger than one binding: a multiple of
+    256 elements, leaving room for the window's alignment slack."""
+    return (disp.adapter.limits.max_binding_size // 4 - 256) // 256 * 256
+
+
+def _run_in_windows(kernel, inputs, out):
+    """An elementwise kernel over a tensor larger than one binding (128 MiB):
+    the output and every full-size input are taken in aligned windows, one
+    dispatch each; small inputs (broadcast scalars, rows) are bound whole."""
+    disp = out.dispatcher
+    shape = out.shape
+    full = []
+    for x in inputs:
+        if x.shape == shape and x.is_contiguous():
+            full.append(True)
+        elif not x.is_big():
+            full.append(False)
+        else:
+            raise ShapeError(f"a tensor of shape {shape_str(x.shape)} larger than one WebGPU "
+                             f"binding must be contiguous and of the result's shape "
+                             f"{shape_str(shape)} here; call .contiguous() first")
+    step = window_elements(disp)
+    flat_views = []
+    for x, f in zip(inputs, full):
+        flat_views.append(None if f else x.broadcast_to(shape))
+    for start in range(0, out.numel, step):
+        n = min(step, out.numel - start)
+        wins = []
+        for x, f, v in zip(inputs, full, flat_views):
+            if f:
+                wins.append(x.window(start, n))
+            else:   # the small operand, indexed as it would be at these positions
+                wins.append(_rows_of(v, start, n))
+        # the fresh output's windows start on multiples of 256 elements: offset 0,
+        # as the kernels (which write out[i]) need
+        o = out.window(start, n)
+        meta = _meta(disp, n, (n,), wins)
+        disp.dispatch(kernel, [w.storage.buffer for w in wins] + [o.storage.buffer, meta], n)
+        disp.free(meta)
+
+
+def _rows_of(view, start, n):
+    """A small broadcast operand seen over flat positions [start, start + n) of
+    the result: only a 0-d/stride-0 operand has a 1-D form; others refuse."""
+    if all(s == 0 for s in view.strides):
+        return GPUArray(view.storage, view.dtype, (n,), (0,), view.offset)
+    raise ShapeError(f"broadcasting a {shape_str(view.shape)} operand against a tensor "
+                     f"larger than one WebGPU binding is not supported; expand it first")
 
 
 def unary(name, x, workgroup_size=kernels.WORKGROUP_SIZE):
@@ -75,8 +135,15 @@ def copy_into(dst, src):
     """dst[...] = src (same dtype, src broadcast to dst's shape), dst any strided view."""
     if dst.dtype is not src.dtype:
         raise DTypeError(f"copy_into got dtypes {dst.dtype} and {src.dtype}; cast first")
+    dst_b, src_b = dst.bindable(), src.bindable()
+    if dst_b is None or src_b is None:
+        return _copy_big(dst, src)
+    if dst_b is not dst:
+        copy_into(dst_b, src_b)
+        return dst
+    src = src_b
     if src.storage is dst.storage:   # overlapping reads and writes: read a snapshot
-        src = contiguous(src)
+        src = contiguous_any(src)
     src = src.broadcast_to(dst.shape)
     n = dst.numel
     if n == 0:
@@ -86,4 +153,27 @@ def copy_into(dst, src):
     disp.dispatch(kernels.strided_copy_kernel(dst.dtype),
                   [src.storage.buffer, dst.storage.buffer, meta], n)
     disp.free(meta)
+    return dst
+
+
+def _copy_big(dst, src):
+    """copy_into for tensors larger than one binding: whole contiguous ranges
+    (or a broadcast scalar) copied window by window."""
+    if not (dst.is_contiguous() and (src.is_contiguous() and src.shape == dst.shape
+                                     or all(s == 0 for s in src.broadcast_to(dst.shape).strides))):
+        raise ShapeError(f"copying into a tensor larger than one WebGPU binding needs "
+                         f"contiguous operands of one shape (got {shape_str(src.shape)} "
+                         f"into {shape_str(dst.shape)})")
+    disp = dst.dispatcher
+    step = window_elements(disp)
+    k = kernels.strided_copy_kernel(dst.dtype)
+    scalar = src.shape != dst.shape
+    for start in range(0, dst.numel, step):
+        n = min(step, dst.numel - start)
+        s = GPUArray(src.storage, src.dtype, (n,), (0,), src.offset) if scalar \
+            else src.window(start, n)
+        d = dst.window(start, n)
+        meta = _meta(disp, n, (n,), [s, d])
+        disp.dispatch(k, [s.storage.buffer, d.storage.buffer, meta], n)
+        disp.free(meta)
     return dst

@@ -36,9 +36,9 @@ class BufferPool:
     def class_of(self, nbytes):
         """The size of the buffer a request of ``nbytes`` gets."""
         cls = size_class(nbytes)
-        # a class may round past the binding limit while the request itself fits
-        if cls > self._adapter.limits.max_binding_size >= nbytes:
-            cls = -(-nbytes // 4) * 4
+        # past the binding limit, doubling wastes too much: round to 256 bytes
+        if cls > self._adapter.limits.max_binding_size:
+            cls = -(-nbytes // 256) * 256
         return cls
 
     def acquire(self, nbytes):

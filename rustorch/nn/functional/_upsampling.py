@@ -198,8 +198,8 @@ def _apply_taps(x, axis, taps, out_s):
 def _apply_matrix(x, axis, mat):
     """``mat``: flat float64 weights of shape (O, S), S = x.shape[axis]."""
     in_s = x.shape[axis]
-    m = frombuffer(mat, dtype=dt.float64, device=x.device).reshape(len(mat) // in_s, in_s)
-    m = m.to(x.dtype)                                             # (O, S)
+    m = frombuffer(mat, dtype=dt.float64, device="cpu").reshape(len(mat) // in_s, in_s)
+    m = m.to(x.dtype).to(x.device)                                # (O, S)
     if axis == x.ndim - 1:
         return x.matmul(m.t())
     return x.movedim(axis, -1).matmul(m.t()).movedim(-1, axis)
