@@ -2,7 +2,7 @@
 // than the workgroup are strided over).  Two passes (mean, then the mean of
 // squared deviations) for stability; biased variance, as torch uses.
 // A template: rustorch/backends/webgpu/linalg_ops.py fills the optional weight /
-// bias bindings and the affine expression.
+// bias bindings and the affine expression; `stats` gets (mean, rstd) per row.
 // info = [rows, L, offset, bitcast<u32>(eps)]: row r of x starts at offset + r * L.
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 $DECLS
@@ -36,6 +36,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var q = 0.0;
     for (var j = lid; j < L; j = j + 256u) { let d = x[base + j] - mean; q = q + d * d; }
     let rstd = inverseSqrt(row_sum(lid, q) / f32(L) + eps);
+    if (lid == 0u) {
+        stats[2u * row] = mean;
+        stats[2u * row + 1u] = rstd;
+    }
 
     for (var j = lid; j < L; j = j + 256u) {
         let y = (x[base + j] - mean) * rstd;

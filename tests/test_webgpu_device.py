@@ -140,3 +140,30 @@ def test_auto_device_skips_an_emulated_gpu():
         assert rt.backends.best_device() != "webgpu"
     else:
         assert rt.backends.best_device() in ("cuda", "webgpu")
+
+
+def test_nan_compares_and_casts_like_torch():
+    # some drivers lower != to an ordered compare (false for NaN): the kernels
+    # test NaN by bit pattern
+    v = [float("nan"), 0.0, -0.0, 1.0]
+    x = rt.tensor(v, device="webgpu")
+    t = torch.tensor(v)
+    assert x.bool().tolist() == t.bool().tolist()
+    assert (x != 0).tolist() == (t != 0).tolist()
+    assert x.ne(x).tolist() == t.ne(t).tolist()
+    assert x.eq(x).tolist() == t.eq(t).tolist()
+
+
+def test_bad_indices_surface_at_the_next_sync():
+    x = rt.randn(4, 5, device="webgpu", requires_grad=True)
+    loss = rt.nn.functional.cross_entropy(x, rt.tensor([1, 2, 7, 0], device="webgpu"))
+    with pytest.raises(IndexError, match="Target 7 is out of bounds"):
+        loss.item()                      # the check ran on the device; the read reports it
+    y = rt.arange(10, device="webgpu")
+    with pytest.raises(IndexError, match="index 12 is out of bounds"):
+        y[rt.tensor([3, 12], device="webgpu")].tolist()
+    z = rt.zeros(3, device="webgpu")
+    with pytest.raises(IndexError):      # writes check at once: the target stays intact
+        z[rt.tensor([0, 5], device="webgpu")] = 1.0
+    assert z.tolist() == [0.0, 0.0, 0.0]
+    assert y[rt.tensor([3, 9], device="webgpu")].tolist() == [3, 9]

@@ -72,8 +72,10 @@ def check(got, want, dtype):
 
 
 def test_tables_cover_every_op():
-    assert set(NP_UNARY) == set(kernels.UNARY)
-    assert set(NP_BINARY) == {k for k in kernels.BINARY if not k.endswith("_int")}
+    # these rows are checked against NumPy here; test_webgpu_elementwise.py
+    # checks that every other table row is covered there
+    assert set(NP_UNARY) <= set(kernels.UNARY)
+    assert set(NP_BINARY) <= set(kernels.BINARY)
 
 
 def test_every_unary_op_every_dtype_on_a_transposed_view(ctx):
@@ -237,9 +239,14 @@ def test_portable_limits_enforced(ctx):
     lim = ctx.adapter.limits
     assert lim.max_storage_buffers <= 8 and lim.max_invocations <= 256
     assert lim.max_binding_size <= 128 * 1024 * 1024
-    with pytest.raises(UnsupportedError, match="128 MiB"):
-        ctx.adapter.create_buffer(lim.max_binding_size + 4)
+    big = ctx.adapter.create_buffer(lim.max_binding_size + 256)   # a buffer may be larger ...
     src = kernels.unary_kernel("neg", rt.float32).source
+    pipe = ctx.adapter.create_pipeline(src, 3, (True, False, True))
+    small = ctx.adapter.create_buffer(256)
+    with pytest.raises(UnsupportedError, match="128 MiB"):          # ... than one binding
+        ctx.adapter.encode_dispatch(ctx.adapter.new_encoder(), pipe, [big, small, small], (1, 1, 1))
+    with pytest.raises(UnsupportedError, match="maximum buffer size"):
+        ctx.adapter.create_buffer(lim.max_buffer_size + 256)
     with pytest.raises(UnsupportedError, match="9 storage buffers"):
         ctx.adapter.create_pipeline(src, 9, (True,) * 9)
 

@@ -183,6 +183,16 @@ class Backend(ComposedKernels):
         """A view of the diagonal (moved to the last axis), like torch.diagonal."""
         raise NotImplementedError
 
+    def check_index_range(self, a, lo, hi, make_error):
+        """Raise ``make_error(v)`` for the first value v of int array ``a``
+        outside [lo, hi).  Here at once; a GPU backend may check on the device
+        and raise at the next sync instead (like CUDA's device-side asserts)."""
+        xp = self.xp
+        bad = xp.logical_or(xp.less(a, lo), xp.greater_equal(a, hi))
+        if bool(xp.any(bad)):
+            v = self.to_list(xp.reshape(a, (-1,))[xp.reshape(bad, (-1,))])[0]
+            raise make_error(v)
+
     def as_strided(self, x, shape, strides, offset):
         """A view of x's storage with element ``strides`` from element ``offset``."""
         raise UnsupportedError(f"as_strided is not supported on '{self.name}'")

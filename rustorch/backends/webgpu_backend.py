@@ -164,29 +164,16 @@ class WebGPUBackend(Backend):
                              f"offset {off} require {need} elements but the storage has {cap}")
         return GPUArray(x.storage, x.dtype, tuple(shape), tuple(strides), off)
 
+    def check_index_range(self, a, lo, hi, make_error):
+        from .webgpu import index_ops, namespace
+        index_ops.defer_range_check(namespace.as_kernel(a), lo, hi, make_error)
+
     def is_writable(self, x):
         return all(s != 0 or n <= 1 for n, s in zip(x.shape, x.strides))
 
     # ---------------------------------------------------------- extension kernels
-    def softmax(self, x, axis):
-        if x.dtype is not dt.float32:
-            return super().softmax(x, axis)
-        from .webgpu import linalg_ops
-        return linalg_ops.softmax(x, axis)
-
-    def log_softmax(self, x, axis):
-        if x.dtype is not dt.float32:
-            return super().log_softmax(x, axis)
-        from .webgpu import linalg_ops
-        return linalg_ops.log_softmax(x, axis)
-
-    def special(self, name, x):
-        # erf & co. are composed in float64 (which WGSL lacks): computed on the host
-        from .webgpu import host
-        host._COUNTS["special"] = host._COUNTS.get("special", 0) + 1
-        hb = host.host_backend()
-        return host.from_host(self.context.dispatcher, hb.special(name, host.to_host(x)))
-
+    # (the kernel families' EXTENSIONS replace the composed fallbacks: see
+    # _install_family_extensions)
     def matmul(self, a, b):
         return self.xp.matmul(a, b)
 

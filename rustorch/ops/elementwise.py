@@ -946,8 +946,13 @@ def lerp(input, end, weight):
     """start + weight * (end - start), rounded like torch's kernel: for
     |weight| < 0.5 one fused step from start, else one fused step back from end."""
     a, e, d = binary_operands(input, end)
-    if not _fused(d, a._b):
+    if d not in _FMA_DTYPES:
         return a + weight * (e - a)
+    if not _fused(d, a._b):
+        # no doubles on this device (webgpu): torch's two formulas, rounded in d
+        if isinstance(weight, Tensor):
+            return where(weight.abs() < 0.5, a + weight * (e - a), e - (e - a) * (1 - weight))
+        return a + weight * (e - a) if _pyabs(weight) < 0.5 else e - (e - a) * (1 - weight)
     be = a._b
     xp = be.xp
     f64 = be.to_native_dtype(dt.float64)

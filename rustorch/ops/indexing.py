@@ -315,17 +315,20 @@ def _check_index(index, name, n=None, dim=None, negative=True, dtypes=_INT32_64)
 
 
 def _check_bounds(index, n, dim, negative, name=None):
-    """Raise IndexOutOfRangeError naming the first bad index value."""
+    """Raise IndexOutOfRangeError naming the first bad index value (on a GPU
+    device: at the next sync, see Backend.check_index_range)."""
     if not index.numel():
         return
-    xp = index._b.xp
-    a = index._data
-    bad = xp.logical_or(xp.greater_equal(a, n), xp.less(a, -n if negative else 0))
-    if bool(xp.any(bad)):
-        v = index._b.to_list(xp.reshape(a, (-1,))[xp.reshape(bad, (-1,))])[0]
-        pre = f"{name}(): " if name else ""
-        raise IndexOutOfRangeError(f"{pre}index {v} is out of bounds for dimension {dim} "
-                                   f"with size {n}")
+    pre = f"{name}(): " if name else ""
+    check_index_range(index, -n if negative else 0, n, lambda v: IndexOutOfRangeError(
+        f"{pre}index {v} is out of bounds for dimension {dim} with size {n}"))
+
+
+def check_index_range(index, lo, hi, make_error):
+    """Every value of the int tensor ``index`` in [lo, hi), else ``make_error(v)``
+    is raised (now, or at the device's next sync)."""
+    if index.numel():
+        index._b.check_index_range(index._data, lo, hi, make_error)
 
 
 def index_select(input, dim, index):

@@ -86,6 +86,19 @@ class DeviceAdapter:
                 f"size of {self.limits.max_buffer_size} bytes")
 
 
+_MAX_CACHED_GROUPS = 4096
+
+
+class _Recording:
+    """A command encoder with its one open compute pass."""
+    __slots__ = ("encoder", "cpass", "pipeline")
+
+    def __init__(self, encoder):
+        self.encoder = encoder
+        self.cpass = encoder.begin_compute_pass()
+        self.pipeline = None
+
+
 class BufferWindow:
     """A byte range of a buffer, bound in place of the whole buffer: how a tensor
     larger than one binding (128 MiB) is handed to kernels piece by piece.
@@ -119,6 +132,8 @@ class NativeAdapter(DeviceAdapter):
         self.limits = Limits(dict(self._device.limits))
         self._queue = self._device.queue
         self._bgl_cache = {}      # read_only tuple -> (bind group layout, pipeline layout)
+        self._groups = {}         # (layout, buffer ids...) -> bind group
+        self._keep = {}
         usage = wgpu.BufferUsage
         self._usage = usage.STORAGE | usage.COPY_SRC | usage.COPY_DST
 
@@ -164,23 +179,51 @@ class NativeAdapter(DeviceAdapter):
         return (pipeline, bgl)
 
     def new_encoder(self):
-        return self._device.create_command_encoder()
+        return _Recording(self._device.create_command_encoder())
 
     def encode_dispatch(self, encoder, pipeline, buffers, groups):
+        """Record into the encoder's one open compute pass (WebGPU orders the
+        dispatches of a pass and makes each one's writes visible to the next)."""
         pipe, bgl = pipeline
-        entries = [{"binding": i, "resource":
-                    {"buffer": b.buffer, "offset": b.offset, "size": b.size}
-                    if isinstance(b, BufferWindow) else {"buffer": b, "offset": 0, "size": b.size}}
-                   for i, b in enumerate(buffers)]
-        group = self._device.create_bind_group(layout=bgl, entries=entries)
-        cpass = encoder.begin_compute_pass()
-        cpass.set_pipeline(pipe)
-        cpass.set_bind_group(0, group)
+        cpass = encoder.cpass
+        if encoder.pipeline is not pipe:
+            cpass.set_pipeline(pipe)
+            encoder.pipeline = pipe
+        cpass.set_bind_group(0, self._bind_group(bgl, buffers))
         cpass.dispatch_workgroups(*groups)
-        cpass.end()
+
+    def _bind_group(self, bgl, buffers):
+        # pooled buffers recur step after step: their bind groups are cached by
+        # identity (cleared when buffers are destroyed, see forget_buffers)
+        key = (id(bgl),) + tuple((id(b.buffer), b.offset, b.size) if isinstance(b, BufferWindow)
+                                 else id(b) for b in buffers)
+        group = self._groups.get(key)
+        if group is None:
+            for b in buffers:
+                if b.size > self.limits.max_binding_size:
+                    raise UnsupportedError(
+                        f"a WebGPU binding of {b.size} bytes exceeds the portable limit of "
+                        f"{self.limits.max_binding_size} bytes (128 MiB); bind it in windows")
+            entries = [{"binding": i, "resource":
+                        {"buffer": b.buffer, "offset": b.offset, "size": b.size}
+                        if isinstance(b, BufferWindow) else {"buffer": b, "offset": 0, "size": b.size}}
+                       for i, b in enumerate(buffers)]
+            group = self._device.create_bind_group(layout=bgl, entries=entries)
+            if len(self._groups) >= _MAX_CACHED_GROUPS:
+                self._groups.clear()
+            # the buffers are kept with the group so their ids stay theirs
+            self._groups[key] = group
+            self._keep[key] = buffers
+        return group
+
+    def forget_buffers(self):
+        """Drop cached bind groups (before buffers are destroyed)."""
+        self._groups.clear()
+        self._keep.clear()
 
     def submit(self, encoder):
-        self._queue.submit([encoder.finish()])
+        encoder.cpass.end()
+        self._queue.submit([encoder.encoder.finish()])
 
 
 def _choose_adapter(wgpu, power_preference, adapter_name):

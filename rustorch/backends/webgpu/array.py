@@ -317,7 +317,7 @@ class GPUArray:
         lo, hi = self.extent()
         item = DTYPES[self.dtype][2]
         base = lo * item - (lo * item) % WINDOW_ALIGN
-        size = -(-((hi + 1) * item - base) // 4) * 4
+        size = -(-((hi + 1) * item - base) // 16) * 16   # vec4 bindings need 16
         if size > self.dispatcher.adapter.limits.max_binding_size:
             return None
         st = _WindowStorage(self.storage, base, size)
@@ -329,7 +329,7 @@ class GPUArray:
         item = DTYPES[self.dtype][2]
         first = (self.offset + start) * item
         base = first - first % WINDOW_ALIGN
-        size = -(-(first + n * item - base) // 4) * 4
+        size = -(-(first + n * item - base) // 16) * 16   # vec4 bindings need 16
         st = _WindowStorage(self.storage, base, size)
         return GPUArray(st, self.dtype, (n,), (1,), (first - base) // item)
 

@@ -38,7 +38,7 @@ def tile_workgroups(n_groups, max_per_dim):
 
 class Dispatcher:
     __slots__ = ("adapter", "pool", "submit_every", "submits", "dispatches",
-                 "_pipelines", "_encoder", "_pending", "_deferred", "live")
+                 "_pipelines", "_encoder", "_pending", "_deferred", "live", "checks")
 
     def __init__(self, adapter, submit_every=SUBMIT_EVERY):
         self.adapter = adapter
@@ -51,6 +51,7 @@ class Dispatcher:
         self._pending = 0        # dispatches encoded but not yet submitted
         self._deferred = {}      # size -> buffers to return to the pool after the next submit
         self.live = set()        # buffers owned by live arrays (see array._Storage)
+        self.checks = []         # device-side checks read at the next sync (defer_check)
 
     # ------------------------------------------------------------ buffers
     def alloc(self, nbytes, kernel_output=False):
@@ -89,9 +90,43 @@ class Dispatcher:
         return buf
 
     def read(self, buf, offset, nbytes):
-        """Host bytes of a buffer range: a sync point (pending work is submitted)."""
+        """Host bytes of a buffer range: a sync point (pending work is submitted).
+        Device-side checks recorded since the last sync are read here too."""
         self.flush()
-        return self.adapter.read_buffer(buf, offset, nbytes)
+        data = self.adapter.read_buffer(buf, offset, nbytes)
+        if self.checks:
+            self._run_checks()
+        return data
+
+    def defer_check(self, flags, slot, report):
+        """A kernel leaves ``flags[slot]`` at 0xFFFFFFFF when all was well; at the
+        next sync, ``report(word)`` raises for any other word.  Like CUDA's
+        device-side asserts, a bad index then surfaces at the next read
+        instead of costing a sync at every indexing op."""
+        self.checks.append((flags, slot, report))
+
+    def sync_checks(self):
+        """Wait for the recorded device-side checks now (raising like a read)."""
+        if self.checks:
+            self.flush()
+            self._run_checks()
+
+    def _run_checks(self):
+        checks, self.checks = self.checks, []
+        words = {}
+        for flags, slot, report in checks:
+            if id(flags) not in words:
+                raw = self.adapter.read_buffer(flags, 0, flags.size)
+                words[id(flags)] = memoryview(raw).cast("I")
+        done = {id(f): f for f, _, _ in checks}
+        try:
+            for flags, slot, report in checks:
+                w = words[id(flags)][slot]
+                if w != 0xFFFFFFFF:
+                    report(w)
+        finally:
+            for f in done.values():
+                self.pool.release(f)
 
     # ------------------------------------------------------------ kernels
     def pipeline(self, source, n_bindings, read_only):

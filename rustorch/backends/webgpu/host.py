@@ -1,12 +1,12 @@
-"""The host bridge: namespace functions that have no WGSL kernel yet run on the
+"""The host bridge: a namespace function without a WGSL kernel runs on the
 host namespace (NumPy natively, pure Python in Pyodide), counted per name.
 
 Every call reads its GPU inputs back (a sync point), computes there and uploads
 the result, so answers are right but slow; ``counts()`` tells which functions
 took this path (``rt.webgpu.host_fallbacks()``), and the backend tests assert
-that a training step takes it zero times.  Functions whose output shape depends
-on the data (``nonzero``, ``unique_*``) are meant to live here: the host must
-learn the size anyway.
+that training steps take it zero times.  Today only integer ``matmul`` lands
+here (``namespace.host_functions()`` lists contract functions without kernels:
+none).
 """
 from ... import _dtype as dt
 from ..._errors import UnsupportedError

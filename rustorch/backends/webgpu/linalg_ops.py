@@ -4,7 +4,12 @@
   ``bmm`` for float32, through the tiled ``shaders/matmul.wgsl``; strided and
   transposed inputs are read through their strides, never copied.
 * ``softmax`` / ``log_softmax`` and ``layer_norm`` over the last dim through
-  ``shaders/softmax.wgsl`` / ``shaders/layernorm.wgsl`` (one workgroup per row).
+  ``shaders/softmax.wgsl`` / ``shaders/layernorm.wgsl`` (one workgroup per row),
+  and ``logsumexp`` over any axes through ``shaders/logsumexp.wgsl`` (the axes
+  moved last and flattened into rows).
+* ``EXTENSIONS``: the contract's softmax, log_softmax, layer_norm (y, mean,
+  rstd over the last k dims, flattened into one row) and logsumexp for
+  float32; other dtypes take the composed fallbacks.
 
 Only float32: integer matmul has no torch-compatible overflow story in WGSL, and
 these are float ops in torch anyway.
@@ -185,14 +190,23 @@ def layernorm_kernel(has_weight, has_bias):
             decls.append(f"@group(0) @binding({binding}) var<storage, read> {nm}: array<f32>;")
             binding += 1
     decls.append(f"@group(0) @binding({binding}) var<storage, read_write> out: array<f32>;")
-    decls.append(f"@group(0) @binding({binding + 1}) var<storage, read> info: array<u32>;")
+    decls.append(f"@group(0) @binding({binding + 1}) var<storage, read_write> stats: array<f32>;")
+    decls.append(f"@group(0) @binding({binding + 2}) var<storage, read> info: array<u32>;")
     affine = "y" + (" * w[j]" if has_weight else "") + (" + bias[j]" if has_bias else "")
     src = kernels.template("layernorm.wgsl").substitute(DECLS="\n".join(decls), AFFINE=affine)
-    return kernels.Kernel(src, binding + 2, dt.float32, 256)
+    k = kernels.Kernel(src, binding + 3, dt.float32, 256)
+    k.read_only = (True,) * binding + (False, False, True)   # out and stats are written
+    return k
 
 
 def layer_norm(x, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.layer_norm over the last dim of a float32 GPUArray."""
+    return layer_norm_stats(x, weight, bias, eps)[0]
+
+
+def layer_norm_stats(x, weight=None, bias=None, eps=1e-5):
+    """layer_norm over the last dim: (y, mean, rstd), mean and rstd of shape
+    x.shape[:-1] + (1,) (strided views of one (mean, rstd) pair per row)."""
     _check_f32("layer_norm", x, weight, bias)
     if x.ndim == 0:
         raise ShapeError("layer_norm needs at least a 1-d input, got a 0-d array")
@@ -208,12 +222,113 @@ def layer_norm(x, weight=None, bias=None, eps=1e-5):
     eps = float(eps)
     if not eps >= 0.0:
         raise InvalidArgument(f"layer_norm eps must be >= 0, got {eps}")
-    if x.ndim and L == 0:
-        return GPUArray.empty(x.dispatcher, x.shape, dt.float32)
+    disp = x.dispatcher
+    nrows = 1
+    for d in x.shape[:-1]:
+        nrows *= d
+    sshape = x.shape[:-1] + (1,)
+    if L == 0:   # statistics of empty rows are NaN (as the composed fallback's)
+        from . import namespace
+        nan = namespace.full(sshape, float("nan"), dtype=dt.float32)
+        return GPUArray.empty(disp, x.shape, dt.float32), nan, ops.contiguous(nan)
+    stats = GPUArray.empty(disp, (nrows, 2), dt.float32, kernel_output=True)
+    mean = GPUArray(stats.storage, dt.float32, sshape, _stat_strides(sshape), 0)
+    rstd = GPUArray(stats.storage, dt.float32, sshape, _stat_strides(sshape), 1)
     rows, _ = _rows(x, -1, "layer_norm")
     eps_bits = struct.unpack("<I", struct.pack("<f", eps))[0]
     kernel = layernorm_kernel(weight is not None, bias is not None)
-    return _row_dispatch(kernel, rows, extra, [eps_bits])
+    out = GPUArray.empty(disp, rows.shape, dt.float32, kernel_output=True)
+    if nrows:
+        meta = _upload_meta(disp, [nrows, L, rows.offset, eps_bits])
+        disp.dispatch(kernel, [rows.storage.buffer] + [e.storage.buffer for e in extra]
+                      + [out.storage.buffer, stats.storage.buffer, meta], nrows * 256)
+        disp.free(meta)
+    return (out if out.shape == x.shape else out.reshape_view(x.shape)), mean, rstd
 
+
+def _stat_strides(shape):
+    """Strides of a (rows..., 1) view into (mean, rstd) pairs: 2 elements per row."""
+    strides, acc = [], 2
+    for s in reversed(shape):
+        strides.append(acc)
+        acc *= s
+    return tuple(reversed(strides))
+
+
+def layer_norm_ext(backend, x, k, weight, bias, eps):
+    """The contract's layer_norm over the last ``k`` dims: float32 through
+    shaders/layernorm.wgsl (the k dims flattened into one row), else the fallback."""
+    from ..fallbacks import ComposedKernels
+    if (not isinstance(x, GPUArray) or x.dtype is not dt.float32 or not 1 <= k <= x.ndim
+            or any(p is not None and (not isinstance(p, GPUArray) or p.dtype is not dt.float32
+                                      or p.shape != x.shape[x.ndim - k:])
+                   for p in (weight, bias))):
+        return ComposedKernels.layer_norm(backend, x, k, weight, bias, eps)
+    xp = backend.xp
+    lead = x.shape[:x.ndim - k]
+    L = 1
+    for s in x.shape[x.ndim - k:]:
+        L *= s
+    flat = lambda a, shape: a if a.shape == shape else xp.reshape(a, shape)  # noqa: E731
+    y, mean, rstd = layer_norm_stats(flat(x, lead + (L,)),
+                                     None if weight is None else flat(weight, (L,)),
+                                     None if bias is None else flat(bias, (L,)), eps)
+    keep = lead + (1,) * k
+    return flat(y, x.shape), flat(mean, keep), flat(rstd, keep)
+
+
+def softmax_ext(backend, x, axis):
+    if x.dtype is not dt.float32:
+        from ..fallbacks import ComposedKernels
+        return ComposedKernels.softmax(backend, x, axis)
+    return softmax(x, axis)
+
+
+def log_softmax_ext(backend, x, axis):
+    if x.dtype is not dt.float32:
+        from ..fallbacks import ComposedKernels
+        return ComposedKernels.log_softmax(backend, x, axis)
+    return softmax(x, axis, log=True)
+
+
+@functools.lru_cache(maxsize=None)
+def logsumexp_kernel():
+    return kernels.Kernel(kernels.template("logsumexp.wgsl").substitute(), 3, dt.float32, 256)
+
+
+def logsumexp_ext(backend, x, axis, keepdims):
+    """log(sum(exp(x))) over ``axis`` (an int or a tuple) of a float32 array:
+    the reduced axes are moved last and flattened into one row per output."""
+    from ..fallbacks import ComposedKernels
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if not isinstance(x, GPUArray) or x.dtype is not dt.float32 or x.ndim == 0:
+        return ComposedKernels.logsumexp(backend, x, axis, keepdims)
+    axes = sorted({a % x.ndim for a in axes})
+    keep = [d for d in range(x.ndim) if d not in axes]
+    lead = tuple(x.shape[d] for d in keep)
+    L = 1
+    for a in axes:
+        L *= x.shape[a]
+    if L == 0:
+        return ComposedKernels.logsumexp(backend, x, axis, keepdims)
+    xt = x.permute(keep + axes)
+    rows = xt.reshape_view(lead + (L,)) if xt.is_contiguous() else None
+    if rows is None:
+        rows = ops.contiguous(xt).reshape_view(lead + (L,))
+    disp = x.dispatcher
+    out = GPUArray.empty(disp, lead, dt.float32, kernel_output=True)
+    if out.numel:
+        meta = _upload_meta(disp, [out.numel, L, rows.offset])
+        disp.dispatch(logsumexp_kernel(), [rows.storage.buffer, out.storage.buffer, meta],
+                      out.numel * 256)
+        disp.free(meta)
+    if keepdims:
+        out = out.reshape_view(tuple(1 if d in axes else x.shape[d] for d in range(x.ndim)))
+    return out
+
+
+# the contract's extension kernels this family implements (webgpu_backend installs them)
+EXTENSIONS = {"layer_norm": layer_norm_ext, "softmax": softmax_ext,
+              "log_softmax": log_softmax_ext, "logsumexp": logsumexp_ext}
 
 __all__ = ["bmm", "layer_norm", "log_softmax", "matmul", "softmax", "UnsupportedError"]

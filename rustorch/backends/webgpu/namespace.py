@@ -3,10 +3,11 @@
 Arrays are ``GPUArray``s; dtypes are rustorch's own dtype objects.  Each
 function promotes its operands (array-API rules, Python scalars weak), picks a
 kernel family (``ops``, ``reduce_ops``, ``linalg_ops``, ``index_ops``,
-``sort_ops``, ``conv_ops``) and relabels dtypes held in another kernel dtype
+``sort_ops``, ``matmul_ops``) and relabels dtypes held in another kernel dtype
 (``kernels.STORED_AS``: int64 runs as int32, uint8 as uint32 ...).  A contract
-function that no kernel family defines yet runs on the host through
-``host.fallback`` (counted; see host.py), installed at the bottom of this file.
+function that no kernel family defines runs on the host through
+``host.fallback`` (counted; see host.py), installed at the bottom of this file:
+today only non-float32 ``matmul`` (integer products: exact on the host).
 """
 import builtins
 import math
@@ -673,8 +674,16 @@ cumulative_prod = _cumulative("cumulative_prod", "cumprod")
 
 # ------------------------------------------------------------------ linear algebra
 def matmul(a, b):
-    from . import linalg_ops
+    from . import linalg_ops, matmul_ops
     a, b, d = _operands(a, b)
+    if d is dt.float32 and a.ndim >= 2 and b.ndim >= 2 and a.shape[-1] == b.shape[-2]:
+        try:
+            batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ShapeError:
+            batch = None
+        r = None if batch is None else matmul_ops.try_matmul(a, b, batch)
+        if r is not None:
+            return r
     if d is dt.float32:
         if a.ndim == 1 or b.ndim == 1:
             a2 = expand_dims(a, 0) if a.ndim == 1 else a
@@ -687,6 +696,35 @@ def matmul(a, b):
             return r
         return linalg_ops.matmul(a, b)
     return host.fallback("matmul")(a, b)
+
+
+def vecdot(x1, x2, axis=-1):
+    return sum(multiply(x1, x2), axis=axis)  # noqa: F821 - from the table above
+
+
+def tensordot(a, b, axes=2):
+    """Contract a's axes ``axes[0]`` with b's ``axes[1]`` (an int n: a's last n
+    with b's first n) as one matmul of the permuted, reshaped operands."""
+    if isinstance(axes, int):
+        ax_a, ax_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        ax_a, ax_b = ([x] if isinstance(x, int) else list(x) for x in axes)
+    ax_a = [x % a.ndim for x in ax_a]
+    ax_b = [x % b.ndim for x in ax_b]
+    free_a = [i for i in range(a.ndim) if i not in ax_a]
+    free_b = [i for i in range(b.ndim) if i not in ax_b]
+    k = 1
+    for x in ax_a:
+        k *= a.shape[x]
+    m = 1
+    for x in free_a:
+        m *= a.shape[x]
+    n = 1
+    for x in free_b:
+        n *= b.shape[x]
+    a2 = reshape(a.permute(free_a + ax_a), (m, k))
+    b2 = reshape(b.permute(ax_b + free_b), (k, n))
+    return reshape(matmul(a2, b2), tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b))
 
 
 # ------------------------------------------------------------------ kernel families
@@ -702,7 +740,7 @@ _HOST_NAMES = (
     "hypot", "imag", "isfinite", "isinf", "isnan", "log1p", "log2", "log10", "logaddexp",
     "remainder", "sign", "signbit", "sinh", "tan", "where", "take", "take_along_axis",
     "nonzero", "argsort", "sort", "searchsorted", "unique_all", "unique_inverse",
-    "unique_counts", "unique_values", "tensordot", "vecdot", "count_nonzero",
+    "unique_counts", "unique_values", "count_nonzero",
 )
 for _n in _HOST_NAMES:
     if _n not in globals():

@@ -39,9 +39,24 @@ def _run(kernel, inputs, shape):
         _run_in_windows(kernel, inputs, out)
     elif n:
         views = [x.broadcast_to(shape) for x in inputs]
-        meta = _meta(disp, n, shape, views)
+        flat = _flatten(views, n)
+        meta = _meta(disp, n, (n,), flat) if flat else _meta(disp, n, shape, views)
         disp.dispatch(kernel, [x.storage.buffer for x in inputs] + [out.storage.buffer, meta], n)
         disp.free(meta)   # deferred until the dispatch is submitted
+    return out
+
+
+def _flatten(views, n):
+    """The views as 1-D (n,) views when each is contiguous or a broadcast
+    scalar: the kernels' index loop then runs once per element, not per dim."""
+    out = []
+    for v in views:
+        if v.is_contiguous():
+            out.append(GPUArray(v.storage, v.dtype, (n,), (1,), v.offset))
+        elif all(s == 0 for s in v.strides):
+            out.append(GPUArray(v.storage, v.dtype, (n,), (0,), v.offset))
+        else:
+            return None
     return out
 
 

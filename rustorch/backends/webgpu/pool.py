@@ -65,6 +65,9 @@ class BufferPool:
 
     def empty_cache(self):
         """Destroy every cached (unused) buffer."""
+        forget = getattr(self._adapter, "forget_buffers", None)
+        if forget is not None:
+            forget()
         for bucket in self._free.values():
             for buf in bucket:
                 self._adapter.destroy_buffer(buf)

@@ -182,12 +182,10 @@ def _torch_dtype_name(d):
 
 
 def _check_targets_in_range(target, c, ignore_index):
-    bad = (target < 0) | (target >= c)
-    if ignore_index is not None:
-        bad = bad & (target != ignore_index)
-    if _any(bad):
-        v = target[bad].reshape(-1)[0].item()
-        raise E.IndexOutOfRange(f"Target {v} is out of bounds.")
+    from ...ops.indexing import check_index_range
+    if ignore_index is not None and not 0 <= ignore_index < c:
+        target = target.masked_fill(target == ignore_index, 0)   # ignored: always valid
+    check_index_range(target, 0, c, lambda v: E.IndexOutOfRange(f"Target {v} is out of bounds."))
 
 
 def _gather_class(x, idx):

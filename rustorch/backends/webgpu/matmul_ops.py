@@ -1,0 +1,133 @@
+"""The fast matmul path: ``shaders/matmul_vec4.wgsl`` (128x128 tiles, 8x8
+outputs per invocation, vec4 loads) for float32 operands laid out row-major or
+transposed-row-major, which is what Linear layers and their gradients produce
+(``x @ W.T``, ``g.T @ x``, ``g @ W``).  Anything else (odd sizes, other
+strides, broadcast batches) goes to the general kernel in linalg_ops.
+"""
+import functools
+
+from ... import _dtype as dt
+from . import kernels
+from .array import GPUArray
+
+_LOAD_A = {
+    # A row-major (M x K): 128 rows x 2 k-quads; transposed into As[k][m]
+    False: """{
+            let r = t / 2u;
+            let kq = t % 2u;
+            let gr = row0 + r;
+            let gk = k0 + kq * 4u;
+            var v = vec4<f32>(0.0);
+            if (gr < M && gk < K) { v = a[oa + (gr * K + gk) / 4u]; }
+            let m4 = r / 4u;
+            let mc = r % 4u;
+            As[(kq * 4u) * 32u + m4][mc] = v.x;
+            As[(kq * 4u + 1u) * 32u + m4][mc] = v.y;
+            As[(kq * 4u + 2u) * 32u + m4][mc] = v.z;
+            As[(kq * 4u + 3u) * 32u + m4][mc] = v.w;
+        }""",
+    # A stored transposed (K x M): 8 k-rows x 32 m-quads, copied as they are
+    True: """{
+            let k = t / 32u;
+            let mq = t % 32u;
+            let gk = k0 + k;
+            let gm = row0 + mq * 4u;
+            var v = vec4<f32>(0.0);
+            if (gk < K && gm < M) { v = a[oa + (gk * M + gm) / 4u]; }
+            As[k * 32u + mq] = v;
+        }""",
+}
+_LOAD_B = {
+    # B row-major (K x N): 8 k-rows x 32 n-quads
+    False: """{
+            let k = t / 32u;
+            let nq = t % 32u;
+            let gk = k0 + k;
+            let gn = col0 + nq * 4u;
+            var v = vec4<f32>(0.0);
+            if (gk < K && gn < N) { v = b[ob + (gk * N + gn) / 4u]; }
+            Bs[k * 32u + nq] = v;
+        }""",
+    # B stored transposed (N x K): 128 n-rows x 2 k-quads, transposed into Bs[k][n]
+    True: """{
+            let n = t / 2u;
+            let kq = t % 2u;
+            let gn = col0 + n;
+            let gk = k0 + kq * 4u;
+            var v = vec4<f32>(0.0);
+            if (gn < N && gk < K) { v = b[ob + (gn * K + gk) / 4u]; }
+            let n4 = n / 4u;
+            let nc = n % 4u;
+            Bs[(kq * 4u) * 32u + n4][nc] = v.x;
+            Bs[(kq * 4u + 1u) * 32u + n4][nc] = v.y;
+            Bs[(kq * 4u + 2u) * 32u + n4][nc] = v.z;
+            Bs[(kq * 4u + 3u) * 32u + n4][nc] = v.w;
+        }""",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def vec4_kernel(a_transposed, b_transposed):
+    src = kernels.template("matmul_vec4.wgsl").substitute(
+        LOAD_A=_LOAD_A[a_transposed], LOAD_B=_LOAD_B[b_transposed])
+    return kernels.Kernel(src, 4, dt.float32, 256)
+
+
+def _layout(x, rows, cols):
+    """False for row-major (rows x cols), True for stored transposed, None otherwise."""
+    sr, sc = x.strides[-2], x.strides[-1]
+    if (sc == 1 or cols == 1) and (sr == cols or rows == 1):
+        return False
+    if (sr == 1 or rows == 1) and (sc == rows or cols == 1):
+        return True
+    return None
+
+
+def _batch_stride(x, batch_shape):
+    """One element stride for the (flattened) batch dims, or None."""
+    if not batch_shape:
+        return 0
+    if x.ndim - 2 != len(batch_shape):
+        return None
+    st = x.strides[:-2]
+    # the batch dims must flatten into one evenly strided run
+    expect = st[-1]
+    for size, s in zip(reversed(x.shape[:-2]), reversed(st)):
+        if size != 1 and s != expect:
+            return None
+        expect = s * size
+    return st[-1]
+
+
+def try_matmul(a, b, batch):
+    """The product through the vec4 kernel, or None when the layouts do not fit."""
+    M, K = a.shape[-2:]
+    N = b.shape[-1]
+    if a.dtype is not dt.float32 or b.dtype is not dt.float32 or min(M, N, K) == 0:
+        return None
+    if K % 4 or N % 4 or tuple(a.shape[:-2]) != tuple(batch) or tuple(b.shape[:-2]) != tuple(batch):
+        return None
+    ta, tb = _layout(a, M, K), _layout(b, K, N)
+    if ta is None or tb is None or (ta and M % 4):
+        return None
+    sa, sb = _batch_stride(a, batch), _batch_stride(b, batch)
+    if sa is None or sb is None or (sa % 4) or (sb % 4) or a.offset % 4 or b.offset % 4:
+        return None
+    a_b, b_b = a.bindable(), b.bindable()
+    if a_b is None or b_b is None or a_b.offset % 4 or b_b.offset % 4:
+        return None
+    nbatch = 1
+    for s in batch:
+        nbatch *= s
+    disp = a.dispatcher
+    out = GPUArray.empty(disp, tuple(batch) + (M, N), dt.float32, kernel_output=True)
+    if out.is_big():
+        return None
+    tiles_m, tiles_n = -(-M // 128), -(-N // 128)
+    meta = disp.upload_words([M, N, K, nbatch, tiles_n, tiles_m, a_b.offset // 4,
+                              b_b.offset // 4, sa // 4, sb // 4])
+    disp.dispatch(vec4_kernel(ta, tb),
+                  [a_b.storage.buffer, b_b.storage.buffer, out.storage.buffer, meta],
+                  tiles_m * tiles_n * nbatch * 256)
+    disp.free(meta)
+    return out
