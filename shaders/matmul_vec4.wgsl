@@ -2,7 +2,7 @@
 // out[b] (M x N, row-major) = A[b] @ B[b].  A 16x16 workgroup computes a
 // 128x128 tile; each invocation keeps an 8x8 block of accumulators in 16 vec4
 // registers (rows ty*4+i and 64+ty*4+i, column quads tx and 16+tx), K walked in
-// slices of 8 through workgroup memory stored k-major as vec4, so the inner
+// slices of BK through workgroup memory stored k-major as vec4, so the inner
 // loop reads 4 vec4 and issues 64 FMAs.  Operands are bound as vec4 arrays:
 // the host routes here only when offsets, batch strides, K and N (and M for a
 // transposed A) are multiples of 4; everything else takes matmul.wgsl.
@@ -16,10 +16,11 @@
 
 const BM: u32 = 128u;
 const BN: u32 = 128u;
-const BK: u32 = 8u;
+const BK: u32 = ${BK}u;       // 8 or 16 (16 fills the portable 16 KiB of workgroup memory)
+const KQ: u32 = ${BK}u / 4u;  // k-quads per slice
 
-var<workgroup> As: array<vec4<f32>, 256>;   // [k][m/4]: BK x BM/4
-var<workgroup> Bs: array<vec4<f32>, 256>;   // [k][n/4]: BK x BN/4
+var<workgroup> As: array<vec4<f32>, ${TILE}>;   // [k][m/4]: BK x BM/4
+var<workgroup> Bs: array<vec4<f32>, ${TILE}>;   // [k][n/4]: BK x BN/4
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -46,8 +47,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var c14 = vec4<f32>(0.0); var c15 = vec4<f32>(0.0); var c16 = vec4<f32>(0.0); var c17 = vec4<f32>(0.0);
 
     for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
-        ${LOAD_A}
-        ${LOAD_B}
+        for (var it = 0u; it < KQ / 2u; it = it + 1u) {
+            let e = t + it * 256u;   // this invocation's load slot
+            ${LOAD_A}
+            ${LOAD_B}
+        }
         workgroupBarrier();
         for (var k = 0u; k < BK; k = k + 1u) {
             let a0 = As[k * 32u + ty];

@@ -15,21 +15,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("wgpu", reason="wgpu-py is not installed (pip install wgpu)")
 
 from rustorch.backends.fallbacks import ComposedKernels  # noqa: E402
-from webgpu_helpers import context_factory  # noqa: E402
+from webgpu_helpers import no_host_fallbacks, webgpu_backend as b  # noqa: E402,F401
 
-
-@pytest.fixture(scope="module")
-def b():
-    context_factory()        # skips where wgpu has no adapter
-    return rt.backends.get("webgpu")
-
-
-@pytest.fixture(autouse=True)
-def no_host(b):
-    from rustorch.backends.webgpu import host
-    host.reset_counts()
-    yield
-    assert host.counts() == {}
+pytestmark = pytest.mark.usefixtures("b", "no_host_fallbacks")
 
 
 NPD = {np.float32: rt.float32, np.int32: rt.int32, np.int64: rt.int64, np.uint8: rt.uint8,

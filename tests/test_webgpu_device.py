@@ -78,6 +78,8 @@ def test_a_tensor_larger_than_one_binding():
     z.copy_(y)                                             # windowed copy
     assert z[n // 2].item() == y[n // 2].item() and z[-1].item() == want[-1].item()
     assert y.max().item() == want[-1].item()
+    w = y - y * 0.5                                        # the vec4 path, windowed
+    assert w[:2].tolist() + w[-1:].tolist() == (want - want * 0.5)[[0, 1, 4]].tolist()
 
 
 def test_more_than_65535_workgroups_in_one_op():

@@ -16,23 +16,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("wgpu", reason="wgpu-py is not installed (pip install wgpu)")
 
 from rustorch._errors import IndexOutOfRange  # noqa: E402
+from webgpu_helpers import no_host_fallbacks, webgpu_backend as b  # noqa: E402,F401
 
-
-@pytest.fixture(scope="module")
-def b():
-    from rustorch.backends import get
-    try:
-        return get("webgpu")
-    except Exception as e:   # no adapter: skip with the reason
-        pytest.skip(f"device 'webgpu' is unavailable: {e}")
-
-
-@pytest.fixture(autouse=True)
-def no_host(b):
-    from rustorch.backends.webgpu import host
-    host.reset_counts()
-    yield
-    assert host.counts() == {}, f"took the host path: {host.counts()}"
+pytestmark = pytest.mark.usefixtures("b", "no_host_fallbacks")
 
 
 NPD = {"float32": np.float32, "int32": np.int32, "int64": np.int64, "bool": np.bool_,

@@ -40,3 +40,19 @@ def up(ctx, x):
 
 def down(a):
     return np.frombuffer(a.to_bytes(), NP[a.dtype]).reshape(a.shape)
+
+
+@pytest.fixture(scope="module")
+def webgpu_backend():
+    """The webgpu backend, or a skip with the reason where no adapter exists."""
+    context_factory()
+    return rt.backends.get("webgpu")
+
+
+@pytest.fixture
+def no_host_fallbacks():
+    """Fails the test if any namespace function took the host bridge."""
+    from rustorch.backends.webgpu import host
+    host.reset_counts()
+    yield
+    assert host.counts() == {}, f"took the host path: {host.counts()}"

@@ -7,6 +7,8 @@ bytes, builds compute pipelines from WGSL and encodes dispatches.  It also
 carries ``limits``: the *portable* browser limits intersected with what the
 hardware offers, so that what passes natively also runs in Chrome.
 """
+import re
+
 from ..._errors import BackendUnavailableError, InvalidArgument, UnsupportedError
 
 # The WebGPU spec's default limits: what every browser grants without asking.
@@ -87,6 +89,16 @@ class DeviceAdapter:
 
 
 _MAX_CACHED_GROUPS = 4096
+_INFO_DECL = re.compile(r"@group\(0\)\s*@binding\((\d+)\)(\s*var<storage,\s*read>\s*info\s*:)")
+
+
+def move_info_to_group1(wgsl, n_bindings):
+    """The kernel's WGSL with its ``info`` binding (the last) moved to
+    @group(1) @binding(0), or None when the kernel has no such binding."""
+    m = _INFO_DECL.search(wgsl)
+    if m is None or int(m.group(1)) != n_bindings - 1:
+        return None
+    return wgsl[:m.start()] + "@group(1) @binding(0)" + m.group(2) + wgsl[m.end():]
 
 
 class _Recording:
@@ -134,6 +146,7 @@ class NativeAdapter(DeviceAdapter):
         self._bgl_cache = {}      # read_only tuple -> (bind group layout, pipeline layout)
         self._groups = {}         # (layout, buffer ids...) -> bind group
         self._keep = {}
+        self._info_bgl = None
         usage = wgpu.BufferUsage
         self._usage = usage.STORAGE | usage.COPY_SRC | usage.COPY_DST
 
@@ -172,24 +185,54 @@ class NativeAdapter(DeviceAdapter):
             raise UnsupportedError(
                 f"a kernel with {n_bindings} storage buffers exceeds the portable limit "
                 f"of {self.limits.max_storage_buffers}")
-        bgl, layout = self._layouts(read_only)
+        moved = move_info_to_group1(wgsl, n_bindings)
+        if moved is not None:   # info from the arena through a dynamic offset
+            bgl, _ = self._layouts(read_only[:-1])
+            layout = self._device.create_pipeline_layout(
+                bind_group_layouts=[bgl, self._info_layout()])
+            wgsl = moved
+        else:
+            bgl, layout = self._layouts(read_only)
         module = self._device.create_shader_module(code=wgsl)
         pipeline = self._device.create_compute_pipeline(
             layout=layout, compute={"module": module, "entry_point": "main"})
-        return (pipeline, bgl)
+        return (pipeline, bgl, moved is not None)
+
+    def _info_layout(self):
+        if self._info_bgl is None:
+            self._info_bgl = self._device.create_bind_group_layout(entries=[{
+                "binding": 0, "visibility": self._wgpu.ShaderStage.COMPUTE,
+                "buffer": {"type": self._wgpu.BufferBindingType.read_only_storage,
+                           "has_dynamic_offset": True}}])
+        return self._info_bgl
+
+    def info_group(self, buffer, size):
+        """The group-1 bind group of an info buffer (an arena: dynamic offsets)."""
+        key = ("info", id(buffer), size)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._device.create_bind_group(layout=self._info_layout(), entries=[
+                {"binding": 0, "resource": {"buffer": buffer, "offset": 0, "size": size}}])
+            self._groups[key] = group
+            self._keep[key] = buffer
+        return group
 
     def new_encoder(self):
         return _Recording(self._device.create_command_encoder())
 
-    def encode_dispatch(self, encoder, pipeline, buffers, groups):
+    def encode_dispatch(self, encoder, pipeline, buffers, groups, info=None):
         """Record into the encoder's one open compute pass (WebGPU orders the
-        dispatches of a pass and makes each one's writes visible to the next)."""
-        pipe, bgl = pipeline
+        dispatches of a pass and makes each one's writes visible to the next).
+        ``info``: (info bind group, dynamic offset) for pipelines whose info
+        binding was moved to group 1; ``buffers`` then omits it."""
+        pipe, bgl = pipeline[0], pipeline[1]
         cpass = encoder.cpass
         if encoder.pipeline is not pipe:
             cpass.set_pipeline(pipe)
             encoder.pipeline = pipe
         cpass.set_bind_group(0, self._bind_group(bgl, buffers))
+        if info is not None:
+            cpass.set_bind_group(1, info[0], [info[1]])
         cpass.dispatch_workgroups(*groups)
 
     def _bind_group(self, bgl, buffers):

@@ -21,6 +21,20 @@ from ..._errors import UnsupportedError
 from .pool import BufferPool
 
 SUBMIT_EVERY = 32
+ARENA_BYTES = 64 * 1024   # kernels' info words of one submit, uploaded in one write
+INFO_WINDOW = 1024        # bytes an info binding sees from its dynamic offset
+INFO_ALIGN = 256          # minStorageBufferOffsetAlignment
+
+
+class Meta:
+    """A kernel's info words, not yet on the GPU: ``dispatch`` packs them into
+    the submit's arena (one write per submit, one cached bind group with a
+    dynamic offset) instead of a buffer and a bind group per dispatch."""
+    __slots__ = ("data", "size")
+
+    def __init__(self, data):
+        self.data = data
+        self.size = len(data)
 
 
 def tile_workgroups(n_groups, max_per_dim):
@@ -38,7 +52,8 @@ def tile_workgroups(n_groups, max_per_dim):
 
 class Dispatcher:
     __slots__ = ("adapter", "pool", "submit_every", "submits", "dispatches",
-                 "_pipelines", "_encoder", "_pending", "_deferred", "live", "checks")
+                 "_pipelines", "_encoder", "_pending", "_deferred", "live", "checks",
+                 "_arena", "_arena_data")
 
     def __init__(self, adapter, submit_every=SUBMIT_EVERY):
         self.adapter = adapter
@@ -52,6 +67,8 @@ class Dispatcher:
         self._deferred = {}      # size -> buffers to return to the pool after the next submit
         self.live = set()        # buffers owned by live arrays (see array._Storage)
         self.checks = []         # device-side checks read at the next sync (defer_check)
+        self._arena = None       # this submit's info arena buffer
+        self._arena_data = bytearray()
 
     # ------------------------------------------------------------ buffers
     def alloc(self, nbytes, kernel_output=False):
@@ -65,6 +82,8 @@ class Dispatcher:
         return self.pool.acquire(nbytes)
 
     def free(self, buf):
+        if isinstance(buf, Meta):
+            return
         if self._pending:
             self._deferred.setdefault(buf.size, []).append(buf)
         else:
@@ -81,12 +100,18 @@ class Dispatcher:
         self.adapter.write_buffer(buf, offset, data)
 
     def upload_words(self, words):
-        """A fresh buffer holding ``words`` as u32 (a kernel's ``info``); negative
+        """A kernel's ``info`` words as u32 (a Meta, packed at dispatch); negative
         values (strides of flipped views) are stored as two's complement, which
         the kernels' wrapping u32 index sums turn into the right element."""
-        data = _pyarray.array("I", [w & 0xFFFFFFFF for w in words]).tobytes()
-        buf = self.alloc(len(data))     # fresh (never pending): safe to upload into
-        self.upload(buf, data)
+        return Meta(_pyarray.array("I", [w & 0xFFFFFFFF for w in words]).tobytes())
+
+    def upload_buffer(self, words):
+        """A fresh GPU buffer holding ``words`` as u32 (for buffers kernels write)."""
+        return self._materialize(self.upload_words(words))
+
+    def _materialize(self, meta):
+        buf = self.alloc(max(meta.size, 4))   # fresh (never pending): safe to upload into
+        self.upload(buf, meta.data)
         return buf
 
     def read(self, buf, offset, nbytes):
@@ -146,16 +171,51 @@ class Dispatcher:
         pipe = self.pipeline(kernel.source, kernel.n_bindings, kernel.read_only)
         n_groups = -(-n_invocations // kernel.workgroup_size)
         groups = tile_workgroups(n_groups, self.adapter.limits.max_workgroups_per_dim)
+        info = None
+        temps = []
+        if isinstance(buffers[-1], Meta) and pipe[2] and buffers[-1].size <= INFO_WINDOW:
+            info = self._arena_slot(buffers[-1].data)
+            buffers = buffers[:-1]
+        elif any(isinstance(b, Meta) for b in buffers):
+            temps = [self._materialize(b) if isinstance(b, Meta) else None for b in buffers]
+            buffers = [t if t is not None else b for t, b in zip(temps, buffers)]
+            temps = [t for t in temps if t is not None]
+            if pipe[2]:   # a long info: its own buffer, still bound as group 1
+                info = (self.adapter.info_group(buffers[-1], buffers[-1].size), 0)
+                buffers = buffers[:-1]
         if self._encoder is None:
             self._encoder = self.adapter.new_encoder()
-        self.adapter.encode_dispatch(self._encoder, pipe, buffers, groups)
+        self.adapter.encode_dispatch(self._encoder, pipe, buffers, groups, info)
         self._pending += 1
         self.dispatches += 1
+        for t in temps:    # pending now: returned to the pool after the submit
+            self.free(t)
         if self._pending >= self.submit_every:
             self.flush()
 
+    def _arena_slot(self, data):
+        """(info bind group, offset) of ``data`` packed into this submit's arena."""
+        off = -(-len(self._arena_data) // INFO_ALIGN) * INFO_ALIGN
+        if self._arena is not None and off + INFO_WINDOW > ARENA_BYTES:
+            self.flush()
+            off = 0
+        if self._arena is None:
+            self._arena = self.pool.acquire(ARENA_BYTES)
+            off = 0
+        self._arena_data.extend(b"\0" * (off - len(self._arena_data)))
+        self._arena_data.extend(data)
+        return (self.adapter.info_group(self._arena, INFO_WINDOW), off)
+
     def flush(self):
         """Submit pending work (no wait); release buffers freed meanwhile."""
+        if self._arena is not None:
+            # queue writes land before the work submitted next: the info is in place
+            data = bytes(self._arena_data)
+            data += b"\0" * (-len(data) % 4)
+            self.adapter.write_buffer(self._arena, 0, data)
+            self._deferred.setdefault(self._arena.size, []).append(self._arena)
+            self._arena = None
+            self._arena_data = bytearray()
         if self._encoder is not None:
             self.adapter.submit(self._encoder)
             self._encoder = None

@@ -383,7 +383,7 @@ class _Flags:
     __slots__ = ("buffer", "used")
 
     def __init__(self, disp):
-        self.buffer = disp.upload_words([_NO_HIT] * _SLOTS)
+        self.buffer = disp.upload_buffer([_NO_HIT] * _SLOTS)
         self.used = 0
 
 

@@ -984,3 +984,15 @@ def strided_copy_kernel(dtype, workgroup_size=WORKGROUP_SIZE):
     src = _fill("copy_strided.wgsl", dtype, dtype, workgroup_size=workgroup_size)
     k = Kernel(src, 3, dtype, workgroup_size)
     return k
+
+
+# float32 binary ops whose WGSL expression is the same on vec4<f32> (no helpers)
+VEC4_BINARY = {"add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / y"}
+
+
+@functools.lru_cache(maxsize=None)
+def vec4_binary_kernel(name, workgroup_size=WORKGROUP_SIZE):
+    _check_wg(workgroup_size)
+    src = template("elementwise_vec4.wgsl").substitute(EXPR=VEC4_BINARY[name],
+                                                       WG=workgroup_size)
+    return Kernel(src, 4, dt.float32, workgroup_size)

@@ -13,8 +13,8 @@ from .array import GPUArray
 _LOAD_A = {
     # A row-major (M x K): 128 rows x 2 k-quads; transposed into As[k][m]
     False: """{
-            let r = t / 2u;
-            let kq = t % 2u;
+            let r = e / KQ;
+            let kq = e % KQ;
             let gr = row0 + r;
             let gk = k0 + kq * 4u;
             var v = vec4<f32>(0.0);
@@ -28,8 +28,8 @@ _LOAD_A = {
         }""",
     # A stored transposed (K x M): 8 k-rows x 32 m-quads, copied as they are
     True: """{
-            let k = t / 32u;
-            let mq = t % 32u;
+            let k = e / 32u;
+            let mq = e % 32u;
             let gk = k0 + k;
             let gm = row0 + mq * 4u;
             var v = vec4<f32>(0.0);
@@ -40,8 +40,8 @@ _LOAD_A = {
 _LOAD_B = {
     # B row-major (K x N): 8 k-rows x 32 n-quads
     False: """{
-            let k = t / 32u;
-            let nq = t % 32u;
+            let k = e / 32u;
+            let nq = e % 32u;
             let gk = k0 + k;
             let gn = col0 + nq * 4u;
             var v = vec4<f32>(0.0);
@@ -50,8 +50,8 @@ _LOAD_B = {
         }""",
     # B stored transposed (N x K): 128 n-rows x 2 k-quads, transposed into Bs[k][n]
     True: """{
-            let n = t / 2u;
-            let kq = t % 2u;
+            let n = e / KQ;
+            let kq = e % KQ;
             let gn = col0 + n;
             let gk = k0 + kq * 4u;
             var v = vec4<f32>(0.0);
@@ -66,10 +66,14 @@ _LOAD_B = {
 }
 
 
+BK = 16   # K slice: 16 halves the barriers of 8 and fills the portable 16 KiB
+
+
 @functools.lru_cache(maxsize=None)
-def vec4_kernel(a_transposed, b_transposed):
+def vec4_kernel(a_transposed, b_transposed, bk=None):
+    bk = bk or BK
     src = kernels.template("matmul_vec4.wgsl").substitute(
-        LOAD_A=_LOAD_A[a_transposed], LOAD_B=_LOAD_B[b_transposed])
+        LOAD_A=_LOAD_A[a_transposed], LOAD_B=_LOAD_B[b_transposed], BK=bk, TILE=bk * 32)
     return kernels.Kernel(src, 4, dt.float32, 256)
 
 
@@ -126,7 +130,7 @@ def try_matmul(a, b, batch):
     tiles_m, tiles_n = -(-M // 128), -(-N // 128)
     meta = disp.upload_words([M, N, K, nbatch, tiles_n, tiles_m, a_b.offset // 4,
                               b_b.offset // 4, sa // 4, sb // 4])
-    disp.dispatch(vec4_kernel(ta, tb),
+    disp.dispatch(vec4_kernel(ta, tb, BK),
                   [a_b.storage.buffer, b_b.storage.buffer, out.storage.buffer, meta],
                   tiles_m * tiles_n * nbatch * 256)
     disp.free(meta)

@@ -3,6 +3,7 @@
 Both inputs of a binary op must share one dtype: type promotion belongs to the
 backend namespace above, which casts first (``cast``).
 """
+from ... import _dtype as dt
 from ..._errors import DTypeError, ShapeError, shape_str
 from . import kernels
 from .array import GPUArray
@@ -127,7 +128,44 @@ def binary(name, a, b, workgroup_size=kernels.WORKGROUP_SIZE):
     if a.dispatcher is not b.dispatcher:
         raise DTypeError(f"WebGPU op {name!r} got arrays from two different devices")
     shape = broadcast_shapes(a.shape, b.shape)
+    if (name in kernels.VEC4_BINARY and a.dtype is dt.float32 and a.shape == b.shape == shape
+            and workgroup_size == kernels.WORKGROUP_SIZE):
+        out = _run_vec4(name, a, b)
+        if out is not None:
+            return out
     return _run(kernels.binary_kernel(name, a.dtype, workgroup_size), [a, b], shape)
+
+
+def _aligned(x):
+    return x.is_contiguous() and x.offset % 4 == 0
+
+
+def _run_vec4(name, a, b):
+    """Contiguous, 4-aligned float32 operands of one shape: four elements per
+    invocation (elementwise_vec4.wgsl), window by window past one binding."""
+    n = a.numel
+    if n == 0 or n % 4 or not (_aligned(a) and _aligned(b)):
+        return None
+    disp = a.dispatcher
+    out = GPUArray.empty(disp, a.shape, dt.float32, kernel_output=True)
+    k = kernels.vec4_binary_kernel(name)
+    big = out.is_big() or a.is_big() or b.is_big()
+    step = window_elements(disp) if big else n
+    for start in range(0, n, step):
+        m = min(step, n - start)
+        wa, wb, wo = ((x.window(start, m) if big else x) for x in (a, b, out))
+        if wa.offset % 4 or wb.offset % 4:
+            return None if start == 0 else _unaligned_window(wa)
+        meta = disp.upload_words([m // 4, wa.offset // 4, wb.offset // 4])
+        disp.dispatch(k, [wa.storage.buffer, wb.storage.buffer, wo.storage.buffer, meta],
+                      m // 4)
+        disp.free(meta)
+    return out
+
+
+def _unaligned_window(w):
+    # windows start on 256-element boundaries of 4-aligned arrays: never here
+    raise ShapeError(f"internal: unaligned window {w!r}")
 
 
 def cast(x, dtype, workgroup_size=kernels.WORKGROUP_SIZE):
