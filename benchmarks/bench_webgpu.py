@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import rustorch as rt  # noqa: E402
 
 
-def _median_time(fn, sync, inner, reps=5, warmup=2):
+def _median_time(fn, sync, inner, reps=7, warmup=3):
     for _ in range(warmup):
         fn()
     sync()

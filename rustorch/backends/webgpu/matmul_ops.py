@@ -88,10 +88,12 @@ def _layout(x, rows, cols):
 
 
 def _batch_stride(x, batch_shape):
-    """One element stride for the (flattened) batch dims, or None."""
-    if not batch_shape:
+    """One element stride for the (flattened) batch dims, or None; 0 for an
+    operand shared by every batch (no batch dims of its own, or only 1s: a
+    conv's weight against im2col columns)."""
+    if not batch_shape or all(s == 1 for s in x.shape[:-2]):
         return 0
-    if x.ndim - 2 != len(batch_shape):
+    if tuple(x.shape[:-2]) != tuple(batch_shape):
         return None
     st = x.strides[:-2]
     # the batch dims must flatten into one evenly strided run
@@ -109,7 +111,7 @@ def try_matmul(a, b, batch):
     N = b.shape[-1]
     if a.dtype is not dt.float32 or b.dtype is not dt.float32 or min(M, N, K) == 0:
         return None
-    if K % 4 or N % 4 or tuple(a.shape[:-2]) != tuple(batch) or tuple(b.shape[:-2]) != tuple(batch):
+    if K % 4 or N % 4:
         return None
     ta, tb = _layout(a, M, K), _layout(b, K, N)
     if ta is None or tb is None or (ta and M % 4):
