@@ -4,6 +4,8 @@ Runs on any wgpu adapter (lavapipe on CPU-only machines); skipped with the reaso
 printed where wgpu-py or a Vulkan/Metal/DX12 adapter is missing.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -335,3 +337,29 @@ def test_registered_as_a_device(ctx):
     x = rt.tensor([[1.0, 2.0], [3.0, 4.0]], device="webgpu")
     assert x.device.type == "webgpu"
     assert (x @ x).tolist() == [[7.0, 10.0], [15.0, 22.0]]
+
+
+def test_the_wheel_carries_every_shader(tmp_path):
+    """A wheel install has no top-level shaders/: the WGSL must ship inside the
+    package (setup.py copies it to rustorch/shaders/) and be found there."""
+    import glob
+    import subprocess
+    import sys
+    import zipfile
+    pytest.importorskip("build", reason="building the wheel needs `build` (in the test extra)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(root, "wasm"))
+    import build_wheel
+    wheel = build_wheel.build_wheel(str(tmp_path / "dist"))
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    want = sorted(os.path.basename(f) for f in glob.glob(os.path.join(root, "shaders", "*.wgsl")))
+    got = sorted(os.listdir(tmp_path / "site" / "rustorch" / "shaders"))
+    assert got == want
+    code = ("import rustorch.backends.webgpu.kernels as k; "
+            "print(k.template('elementwise_unary.wgsl').template[:2], k.shader_dirs()[0])")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
+    env.pop("RUSTORCH_SHADERS", None)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0 and r.stdout.startswith("//"), r.stderr
+    assert str(tmp_path / "site") in r.stdout

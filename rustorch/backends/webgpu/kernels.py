@@ -11,8 +11,8 @@ and series of our own, since compilers' builtins may be loose -- lavapipe's
 asin, log near 1 and tanh near 0 lose 1e-5 to 1e-3 -- and may assume NaN and
 inf away), and fills the templates.  Shader code is thus edited in one place, read by the native
 adapter and, later, by the browser adapter unchanged.  Templates are looked up in
-``$RUSTORCH_SHADERS``, then ``rustorch/shaders/`` (where a wheel build should copy
-them), then the source tree's top-level ``shaders/`` (see ``shader_dirs``).
+``$RUSTORCH_SHADERS``, then ``rustorch/shaders/`` (where the wheel carries them:
+setup.py copies them in), then the source tree's top-level ``shaders/`` (see ``shader_dirs``).
 
 Dtypes: float32, int32, uint32 and bool (stored as one u32 per element, since
 WGSL bool is not host-shareable); float16 where the device has ``shader-f16``.
