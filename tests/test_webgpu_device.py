@@ -169,6 +169,13 @@ def test_bad_indices_surface_at_the_next_sync():
         z[rt.tensor([0, 5], device="webgpu")] = 1.0
     assert z.tolist() == [0.0, 0.0, 0.0]
     assert y[rt.tensor([3, 9], device="webgpu")].tolist() == [3, 9]
+    emb = rt.nn.Embedding(5, 3)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        emb(rt.tensor([1, 7]))           # the cpu device checks at once
+    emb = emb.to("webgpu")
+    out = emb(rt.tensor([1, 7], device="webgpu"))
+    with pytest.raises(IndexError, match="index out of range in self"):
+        out.tolist()
 
 
 def test_the_digits_cnn_trains_on_webgpu_like_on_the_cpu(tmp_path):

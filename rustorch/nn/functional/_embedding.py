@@ -16,10 +16,10 @@ def _check_indices(input, weight, name="indices"):
                          f"instead (while checking arguments for embedding)")
     if weight.ndim != 2:
         raise ShapeError(f"'weight' must be 2-D, got {weight.ndim}-D")
-    if input.numel():
-        lo, hi = int(input.min().item()), int(input.max().item())
-        if lo < 0 or hi >= weight.shape[0]:
-            raise IndexOutOfRange("index out of range in self")
+    # on a GPU device the check runs there and reports at the next read
+    from ...ops.indexing import check_index_range
+    check_index_range(input, 0, weight.shape[0],
+                      lambda v: IndexOutOfRange("index out of range in self"))
 
 
 def _padding(padding_idx, n):
