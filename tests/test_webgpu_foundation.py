@@ -363,3 +363,14 @@ def test_the_wheel_carries_every_shader(tmp_path):
                        cwd=str(tmp_path))
     assert r.returncode == 0 and r.stdout.startswith("//"), r.stderr
     assert str(tmp_path / "site") in r.stdout
+
+
+def test_float_bit_literals_never_reach_the_compiler_as_constants(ctx):
+    # WGSL makes a NaN/inf const-expression a shader-creation error (Chrome's
+    # Tint enforces it; naga here does not): the dispatcher rewrites them
+    src = "fn f() -> f32 { var m = bitcast<f32>(0xff800000u); return m; }"
+    out = kernels.portable(src)
+    assert "bitcast<f32>(0x" not in out and "rt_u32(0xff800000u)" in out
+    x = ctx.from_bytes(np.array([3.0, -1.0], np.float32).tobytes(), rt.float32, (2,))
+    from rustorch.backends.webgpu import reduce_ops
+    assert np.frombuffer(reduce_ops.amax(x).to_bytes(), np.float32)[0] == 3.0   # identity -inf

@@ -157,7 +157,8 @@ class Dispatcher:
     def pipeline(self, source, n_bindings, read_only):
         pipe = self._pipelines.get(source)
         if pipe is None:
-            pipe = self.adapter.create_pipeline(source, n_bindings, read_only)
+            from .kernels import portable
+            pipe = self.adapter.create_pipeline(portable(source), n_bindings, read_only)
             self._pipelines[source] = pipe
         return pipe
 

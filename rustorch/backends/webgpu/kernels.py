@@ -24,6 +24,7 @@ their width).  Kernels see them as that dtype; the namespace relabels.
 """
 import functools
 import os
+import re
 import string
 
 from ... import _dtype as dt
@@ -996,3 +997,17 @@ def vec4_binary_kernel(name, workgroup_size=WORKGROUP_SIZE):
     src = template("elementwise_vec4.wgsl").substitute(EXPR=VEC4_BINARY[name],
                                                        WG=workgroup_size)
     return Kernel(src, 4, dt.float32, workgroup_size)
+
+
+_F32_BITS = re.compile(r"bitcast<f32>\((0x[0-9a-fA-F]+u)\)")
+
+
+def portable(source):
+    """WGSL that Chrome's compiler (Tint) accepts too: the spec makes a
+    const-expression that evaluates to NaN or infinity a shader-creation error,
+    so float bit-pattern literals (``bitcast<f32>(0x7f800000u)``) are routed
+    through a function call, which is not a const-expression."""
+    if "bitcast<f32>(0x" not in source:
+        return source
+    body = _F32_BITS.sub(r"bitcast<f32>(rt_u32(\1))", source)
+    return body + "\nfn rt_u32(x: u32) -> u32 { return x; }\n"
