@@ -271,6 +271,32 @@ class Tensor:
     def tolist(self):
         return self._b.to_list(self._data)
 
+    async def tolist_async(self):
+        """``tolist`` that awaits the device instead of blocking (in a browser,
+        reading WebGPU memory is asynchronous); on host devices, ``tolist``."""
+        reader = getattr(self._b, "to_list_async", None)
+        return self._b.to_list(self._data) if reader is None else await reader(self._data)
+
+    async def item_async(self):
+        v = await self.tolist_async()
+        while isinstance(v, list):
+            v = v[0]
+        return v
+
+    async def numpy_async(self, *, force=False):
+        """``numpy()`` after an awaited read (needs NumPy, e.g. loaded in Pyodide)."""
+        if self._rg and not force:
+            raise AutogradError("Can't call numpy() on Tensor that requires grad. "
+                                "Use tensor.detach().numpy() instead.")
+        reader = getattr(self._b, "to_bytes_async", None)
+        if reader is None:
+            return self.numpy(force=force)
+        import numpy as np
+        from . import _dtype as _dt
+        raw = await reader(self._data)
+        np_dtype = {_dt.bool: np.bool_}.get(self.dtype, getattr(np, self.dtype.name, None))
+        return np.frombuffer(raw, dtype=np_dtype).reshape(tuple(self.shape)).copy()
+
     def numpy(self, *, force=False):
         if self._rg and not force:
             raise AutogradError("Can't call numpy() on Tensor that requires grad. "

@@ -5,6 +5,19 @@ the host bridge (no WGSL kernel) so far."""
 from . import backends as _backends
 
 
+async def init_async(power_preference="high-performance"):
+    """In a browser: create the WebGPU device with awaits, once, before the
+    first ``webgpu`` tensor (needed where Python was not entered asynchronously;
+    harmless elsewhere).  Natively the device needs no awaiting."""
+    import sys
+    if sys.platform != "emscripten":
+        return is_available()
+    from .backends.webgpu.browser_adapter import init_async as _init
+    await _init(power_preference)
+    _backends._FAILURES.pop("webgpu", None)
+    return is_available()
+
+
 def is_available():
     return _backends.why_unavailable("webgpu") is None
 

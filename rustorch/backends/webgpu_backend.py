@@ -34,6 +34,9 @@ _DTYPES = (dt.float32, dt.float16, dt.int32, dt.uint32, dt.bool, dt.int64, dt.in
 
 def _make_context():
     from .webgpu import Context
+    if _in_browser():
+        from .webgpu.browser_adapter import BrowserAdapter, preset_adapter
+        return Context(adapter=preset_adapter() or BrowserAdapter())
     if not os.environ.get("XDG_RUNTIME_DIR"):   # silences the Vulkan loader's warning
         d = "/tmp/rustorch-xdg"
         os.makedirs(d, mode=0o700, exist_ok=True)
@@ -117,6 +120,13 @@ class WebGPUBackend(Backend):
     def to_list(self, x):
         hb = self._host()
         return hb.to_list(hb.from_buffer(x.to_bytes(), x.dtype, x.shape))
+
+    async def to_bytes_async(self, x):
+        return await x.to_bytes_async()
+
+    async def to_list_async(self, x):
+        hb = self._host()
+        return hb.to_list(hb.from_buffer(await x.to_bytes_async(), x.dtype, x.shape))
 
     def to_numpy(self, x):
         hb = self._host()

@@ -48,46 +48,6 @@ class Limits:
                 f"binding_size={self.max_binding_size}, invocations={self.max_invocations})")
 
 
-class DeviceAdapter:
-    """Interface every adapter implements (native here, browser later)."""
-    name = "abstract"
-    limits = Limits()
-    features = frozenset()
-
-    def create_buffer(self, nbytes):
-        raise NotImplementedError
-
-    def destroy_buffer(self, buffer):
-        raise NotImplementedError
-
-    def write_buffer(self, buffer, offset, data):
-        raise NotImplementedError
-
-    def read_buffer(self, buffer, offset, nbytes):
-        """bytes of ``buffer[offset:offset+nbytes]``; a sync point."""
-        raise NotImplementedError
-
-    def create_pipeline(self, wgsl, n_bindings, read_only):
-        """A compute pipeline for entry point ``main`` whose bindings 0..n-1 are
-        storage buffers (``read_only[i]`` says which are read-only)."""
-        raise NotImplementedError
-
-    def new_encoder(self):
-        raise NotImplementedError
-
-    def encode_dispatch(self, encoder, pipeline, buffers, groups):
-        raise NotImplementedError
-
-    def submit(self, encoder):
-        raise NotImplementedError
-
-    def check_buffer_size(self, nbytes):
-        if nbytes > self.limits.max_buffer_size:
-            raise UnsupportedError(
-                f"a WebGPU buffer of {nbytes} bytes exceeds this device's maximum buffer "
-                f"size of {self.limits.max_buffer_size} bytes")
-
-
 _MAX_CACHED_GROUPS = 4096
 _INFO_DECL = re.compile(r"@group\(0\)\s*@binding\((\d+)\)(\s*var<storage,\s*read>\s*info\s*:)")
 
@@ -101,16 +61,6 @@ def move_info_to_group1(wgsl, n_bindings):
     return wgsl[:m.start()] + "@group(1) @binding(0)" + m.group(2) + wgsl[m.end():]
 
 
-class _Recording:
-    """A command encoder with its one open compute pass."""
-    __slots__ = ("encoder", "cpass", "pipeline")
-
-    def __init__(self, encoder):
-        self.encoder = encoder
-        self.cpass = encoder.begin_compute_pass()
-        self.pipeline = None
-
-
 class BufferWindow:
     """A byte range of a buffer, bound in place of the whole buffer: how a tensor
     larger than one binding (128 MiB) is handed to kernels piece by piece.
@@ -119,6 +69,165 @@ class BufferWindow:
 
     def __init__(self, buffer, offset, size):
         self.buffer, self.offset, self.size = buffer, offset, size
+
+
+class Recording:
+    """A command encoder with its one open compute pass (and the pipeline set)."""
+    __slots__ = ("encoder", "cpass", "pipeline")
+
+    def __init__(self, encoder, cpass):
+        self.encoder, self.cpass, self.pipeline = encoder, cpass, None
+
+
+class DeviceAdapter:
+    """What every adapter does, written once: pipelines with the info binding
+    moved to a dynamic-offset group, bind-group layouts shared by signature,
+    bind groups cached by buffer identity, one compute pass per submit.
+    Subclasses (NativeAdapter here, BrowserAdapter in browser_adapter.py)
+    implement the primitives below the line: the API calls themselves."""
+    name = "abstract"
+    limits = Limits()
+    features = frozenset()
+    info = {}
+
+    def _init_caches(self):
+        self._bgl_cache = {}      # read_only tuple -> (bind group layout, pipeline layout)
+        self._groups = {}         # (layout, buffer ids...) -> bind group
+        self._keep = {}
+        self._info_bgl = None
+
+    def check_buffer_size(self, nbytes):
+        if nbytes > self.limits.max_buffer_size:
+            raise UnsupportedError(
+                f"a WebGPU buffer of {nbytes} bytes exceeds this device's maximum buffer "
+                f"size of {self.limits.max_buffer_size} bytes")
+
+    def _layouts(self, read_only):
+        # bind-group layouts depend only on the binding signature, so kernels share them
+        hit = self._bgl_cache.get(read_only)
+        if hit is None:
+            bgl = self._make_bgl([(ro, False) for ro in read_only])
+            hit = (bgl, self._make_pipeline_layout([bgl]))
+            self._bgl_cache[read_only] = hit
+        return hit
+
+    def _info_layout(self):
+        if self._info_bgl is None:
+            self._info_bgl = self._make_bgl([(True, True)])
+        return self._info_bgl
+
+    def create_pipeline(self, wgsl, n_bindings, read_only):
+        """A compute pipeline for entry point ``main`` whose bindings 0..n-1 are
+        storage buffers (``read_only[i]`` says which are read-only)."""
+        read_only = tuple(read_only)
+        if n_bindings > self.limits.max_storage_buffers:
+            raise UnsupportedError(
+                f"a kernel with {n_bindings} storage buffers exceeds the portable limit "
+                f"of {self.limits.max_storage_buffers}")
+        moved = move_info_to_group1(wgsl, n_bindings)
+        if moved is not None:   # info from the arena through a dynamic offset
+            bgl, _ = self._layouts(read_only[:-1])
+            layout = self._make_pipeline_layout([bgl, self._info_layout()])
+            wgsl = moved
+        else:
+            bgl, layout = self._layouts(read_only)
+        return (self._make_pipeline(wgsl, layout), bgl, moved is not None)
+
+    def info_group(self, buffer, size):
+        """The group-1 bind group of an info buffer (an arena: dynamic offsets)."""
+        key = ("info", id(buffer), size)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._make_group(self._info_layout(), [(buffer, 0, size)])
+            self._groups[key] = group
+            self._keep[key] = buffer
+        return group
+
+    def _bind_group(self, bgl, buffers):
+        # pooled buffers recur step after step: their bind groups are cached by
+        # identity (cleared when buffers are destroyed, see forget_buffers)
+        key = (id(bgl),) + tuple((id(b.buffer), b.offset, b.size) if isinstance(b, BufferWindow)
+                                 else id(b) for b in buffers)
+        group = self._groups.get(key)
+        if group is None:
+            for b in buffers:
+                if b.size > self.limits.max_binding_size:
+                    raise UnsupportedError(
+                        f"a WebGPU binding of {b.size} bytes exceeds the portable limit of "
+                        f"{self.limits.max_binding_size} bytes (128 MiB); bind it in windows")
+            group = self._make_group(bgl, [(b.buffer, b.offset, b.size)
+                                           if isinstance(b, BufferWindow) else (b, 0, b.size)
+                                           for b in buffers])
+            if len(self._groups) >= _MAX_CACHED_GROUPS:
+                self._groups.clear()
+                self._keep.clear()
+            # the buffers are kept with the group so their ids stay theirs
+            self._groups[key] = group
+            self._keep[key] = buffers
+        return group
+
+    def forget_buffers(self):
+        """Drop cached bind groups (before buffers are destroyed)."""
+        self._groups.clear()
+        self._keep.clear()
+
+    def encode_dispatch(self, encoder, pipeline, buffers, groups, info=None):
+        """Record into the encoder's one open compute pass (WebGPU orders the
+        dispatches of a pass and makes each one's writes visible to the next).
+        ``info``: (info bind group, dynamic offset) for pipelines whose info
+        binding was moved to group 1; ``buffers`` then omits it."""
+        pipe, bgl = pipeline[0], pipeline[1]
+        if encoder.pipeline is not pipe:
+            self._set_pipeline(encoder.cpass, pipe)
+            encoder.pipeline = pipe
+        self._set_group(encoder.cpass, 0, self._bind_group(bgl, buffers), None)
+        if info is not None:
+            self._set_group(encoder.cpass, 1, info[0], info[1])
+        self._dispatch(encoder.cpass, groups)
+
+    # ------------------------------------------------ primitives (per API)
+    def create_buffer(self, nbytes):
+        raise NotImplementedError
+
+    def destroy_buffer(self, buffer):
+        raise NotImplementedError
+
+    def write_buffer(self, buffer, offset, data):
+        raise NotImplementedError
+
+    def read_buffer(self, buffer, offset, nbytes):
+        """bytes of ``buffer[offset:offset+nbytes]``; a sync point."""
+        raise NotImplementedError
+
+    def new_encoder(self):
+        """A Recording (command encoder + its open compute pass)."""
+        raise NotImplementedError
+
+    def submit(self, encoder):
+        raise NotImplementedError
+
+    def _make_bgl(self, spec):
+        """A bind group layout of storage buffers: spec = [(read_only, dynamic)]."""
+        raise NotImplementedError
+
+    def _make_pipeline_layout(self, bgls):
+        raise NotImplementedError
+
+    def _make_pipeline(self, wgsl, layout):
+        raise NotImplementedError
+
+    def _make_group(self, bgl, entries):
+        """A bind group of [(buffer, offset, size)] at bindings 0, 1, ..."""
+        raise NotImplementedError
+
+    def _set_pipeline(self, cpass, pipe):
+        raise NotImplementedError
+
+    def _set_group(self, cpass, index, group, dynamic_offset):
+        raise NotImplementedError
+
+    def _dispatch(self, cpass, groups):
+        raise NotImplementedError
 
 
 class NativeAdapter(DeviceAdapter):
@@ -143,10 +252,7 @@ class NativeAdapter(DeviceAdapter):
         self.features = frozenset(self._device.features)
         self.limits = Limits(dict(self._device.limits))
         self._queue = self._device.queue
-        self._bgl_cache = {}      # read_only tuple -> (bind group layout, pipeline layout)
-        self._groups = {}         # (layout, buffer ids...) -> bind group
-        self._keep = {}
-        self._info_bgl = None
+        self._init_caches()
         usage = wgpu.BufferUsage
         self._usage = usage.STORAGE | usage.COPY_SRC | usage.COPY_DST
 
@@ -166,107 +272,46 @@ class NativeAdapter(DeviceAdapter):
     def read_buffer(self, buffer, offset, nbytes):
         return bytes(self._queue.read_buffer(buffer, offset, nbytes))
 
-    def _layouts(self, read_only):
-        # bind-group layouts depend only on the binding signature, so kernels share them
-        hit = self._bgl_cache.get(read_only)
-        if hit is None:
-            bt = self._wgpu.BufferBindingType
-            entries = [{"binding": i, "visibility": self._wgpu.ShaderStage.COMPUTE,
-                        "buffer": {"type": bt.read_only_storage if ro else bt.storage}}
-                       for i, ro in enumerate(read_only)]
-            bgl = self._device.create_bind_group_layout(entries=entries)
-            hit = (bgl, self._device.create_pipeline_layout(bind_group_layouts=[bgl]))
-            self._bgl_cache[read_only] = hit
-        return hit
-
-    def create_pipeline(self, wgsl, n_bindings, read_only):
-        read_only = tuple(read_only)
-        if n_bindings > self.limits.max_storage_buffers:
-            raise UnsupportedError(
-                f"a kernel with {n_bindings} storage buffers exceeds the portable limit "
-                f"of {self.limits.max_storage_buffers}")
-        moved = move_info_to_group1(wgsl, n_bindings)
-        if moved is not None:   # info from the arena through a dynamic offset
-            bgl, _ = self._layouts(read_only[:-1])
-            layout = self._device.create_pipeline_layout(
-                bind_group_layouts=[bgl, self._info_layout()])
-            wgsl = moved
-        else:
-            bgl, layout = self._layouts(read_only)
-        module = self._device.create_shader_module(code=wgsl)
-        pipeline = self._device.create_compute_pipeline(
-            layout=layout, compute={"module": module, "entry_point": "main"})
-        return (pipeline, bgl, moved is not None)
-
-    def _info_layout(self):
-        if self._info_bgl is None:
-            self._info_bgl = self._device.create_bind_group_layout(entries=[{
-                "binding": 0, "visibility": self._wgpu.ShaderStage.COMPUTE,
-                "buffer": {"type": self._wgpu.BufferBindingType.read_only_storage,
-                           "has_dynamic_offset": True}}])
-        return self._info_bgl
-
-    def info_group(self, buffer, size):
-        """The group-1 bind group of an info buffer (an arena: dynamic offsets)."""
-        key = ("info", id(buffer), size)
-        group = self._groups.get(key)
-        if group is None:
-            group = self._device.create_bind_group(layout=self._info_layout(), entries=[
-                {"binding": 0, "resource": {"buffer": buffer, "offset": 0, "size": size}}])
-            self._groups[key] = group
-            self._keep[key] = buffer
-        return group
-
     def new_encoder(self):
-        return _Recording(self._device.create_command_encoder())
-
-    def encode_dispatch(self, encoder, pipeline, buffers, groups, info=None):
-        """Record into the encoder's one open compute pass (WebGPU orders the
-        dispatches of a pass and makes each one's writes visible to the next).
-        ``info``: (info bind group, dynamic offset) for pipelines whose info
-        binding was moved to group 1; ``buffers`` then omits it."""
-        pipe, bgl = pipeline[0], pipeline[1]
-        cpass = encoder.cpass
-        if encoder.pipeline is not pipe:
-            cpass.set_pipeline(pipe)
-            encoder.pipeline = pipe
-        cpass.set_bind_group(0, self._bind_group(bgl, buffers))
-        if info is not None:
-            cpass.set_bind_group(1, info[0], [info[1]])
-        cpass.dispatch_workgroups(*groups)
-
-    def _bind_group(self, bgl, buffers):
-        # pooled buffers recur step after step: their bind groups are cached by
-        # identity (cleared when buffers are destroyed, see forget_buffers)
-        key = (id(bgl),) + tuple((id(b.buffer), b.offset, b.size) if isinstance(b, BufferWindow)
-                                 else id(b) for b in buffers)
-        group = self._groups.get(key)
-        if group is None:
-            for b in buffers:
-                if b.size > self.limits.max_binding_size:
-                    raise UnsupportedError(
-                        f"a WebGPU binding of {b.size} bytes exceeds the portable limit of "
-                        f"{self.limits.max_binding_size} bytes (128 MiB); bind it in windows")
-            entries = [{"binding": i, "resource":
-                        {"buffer": b.buffer, "offset": b.offset, "size": b.size}
-                        if isinstance(b, BufferWindow) else {"buffer": b, "offset": 0, "size": b.size}}
-                       for i, b in enumerate(buffers)]
-            group = self._device.create_bind_group(layout=bgl, entries=entries)
-            if len(self._groups) >= _MAX_CACHED_GROUPS:
-                self._groups.clear()
-            # the buffers are kept with the group so their ids stay theirs
-            self._groups[key] = group
-            self._keep[key] = buffers
-        return group
-
-    def forget_buffers(self):
-        """Drop cached bind groups (before buffers are destroyed)."""
-        self._groups.clear()
-        self._keep.clear()
+        enc = self._device.create_command_encoder()
+        return Recording(enc, enc.begin_compute_pass())
 
     def submit(self, encoder):
         encoder.cpass.end()
         self._queue.submit([encoder.encoder.finish()])
+
+    def _make_bgl(self, spec):
+        bt = self._wgpu.BufferBindingType
+        return self._device.create_bind_group_layout(entries=[
+            {"binding": i, "visibility": self._wgpu.ShaderStage.COMPUTE,
+             "buffer": {"type": bt.read_only_storage if ro else bt.storage,
+                        "has_dynamic_offset": dyn}}
+            for i, (ro, dyn) in enumerate(spec)])
+
+    def _make_pipeline_layout(self, bgls):
+        return self._device.create_pipeline_layout(bind_group_layouts=bgls)
+
+    def _make_pipeline(self, wgsl, layout):
+        module = self._device.create_shader_module(code=wgsl)
+        return self._device.create_compute_pipeline(
+            layout=layout, compute={"module": module, "entry_point": "main"})
+
+    def _make_group(self, bgl, entries):
+        return self._device.create_bind_group(layout=bgl, entries=[
+            {"binding": i, "resource": {"buffer": b, "offset": off, "size": size}}
+            for i, (b, off, size) in enumerate(entries)])
+
+    def _set_pipeline(self, cpass, pipe):
+        cpass.set_pipeline(pipe)
+
+    def _set_group(self, cpass, index, group, dynamic_offset):
+        if dynamic_offset is None:
+            cpass.set_bind_group(index, group)
+        else:
+            cpass.set_bind_group(index, group, [dynamic_offset])
+
+    def _dispatch(self, cpass, groups):
+        cpass.dispatch_workgroups(*groups)
 
 
 def _choose_adapter(wgpu, power_preference, adapter_name):

@@ -334,17 +334,35 @@ class GPUArray:
         return GPUArray(st, self.dtype, (n,), (1,), (first - base) // item)
 
     # ------------------------------------------------------------ host
-    def to_bytes(self):
-        """C-ordered little-endian bytes (torch layout); a sync point."""
+    def _read_range(self):
+        """(buffer, byte offset, bytes) holding this view's elements in C order."""
         from . import ops   # ops builds on this module
         src = self if self.is_contiguous() and self.offset == 0 else ops.contiguous_any(self)
-        itemsize = DTYPES[self.dtype][2]
-        n = self.numel * itemsize
-        if n == 0:
-            return b""
-        raw = self.dispatcher.read(src.storage.buffer, 0, -(-n // 4) * 4)[:n]
+        n = self.numel * DTYPES[self.dtype][2]
+        buf, base = src.storage.buffer, 0
+        from .adapter import BufferWindow
+        if isinstance(buf, BufferWindow):
+            buf, base = buf.buffer, buf.offset
+        return buf, base, n, src
+
+    def _decode(self, raw, n):
+        raw = raw[:n]
         if self.dtype is dt.bool:
             return bytes(1 if v else 0 for v in memoryview(raw).cast("I"))
         if self.dtype in _WIDEN:
             return _narrow(raw, self.dtype)
         return raw
+
+    def to_bytes(self):
+        """C-ordered little-endian bytes (torch layout); a sync point."""
+        buf, base, n, _src = self._read_range()
+        if n == 0:
+            return b""
+        return self._decode(self.dispatcher.read(buf, base, -(-n // 4) * 4), n)
+
+    async def to_bytes_async(self):
+        """``to_bytes`` without blocking: awaits the GPU (the browser's way)."""
+        buf, base, n, _src = self._read_range()
+        if n == 0:
+            return b""
+        return self._decode(await self.dispatcher.read_async(buf, base, -(-n // 4) * 4), n)

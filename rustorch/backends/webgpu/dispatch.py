@@ -123,6 +123,19 @@ class Dispatcher:
             self._run_checks()
         return data
 
+    async def read_async(self, buf, offset, nbytes):
+        """``read`` awaiting the GPU (adapters with ``read_buffer_async``: the
+        browser); elsewhere the same as ``read``."""
+        self.flush()
+        reader = getattr(self.adapter, "read_buffer_async", None)
+        if reader is None:
+            data = self.adapter.read_buffer(buf, offset, nbytes)
+        else:
+            data = await reader(buf, offset, nbytes)
+        if self.checks:
+            self._run_checks()   # (browser: a sync read; checks are rare there)
+        return data
+
     def defer_check(self, flags, slot, report):
         """A kernel leaves ``flags[slot]`` at 0xFFFFFFFF when all was well; at the
         next sync, ``report(word)`` raises for any other word.  Like CUDA's

@@ -428,7 +428,7 @@ fn logaddexp(x: f32, y: f32) -> f32 {
     if (rt_isnan(x) || rt_isnan(y)) { return rt_nan(); }
     let lo = min(x, y);
     let hi = max(x, y);
-    if (lo == hi && abs(lo) > 3.4028235e38) { return x; }
+    if (lo == hi && abs(lo) == bitcast<f32>(0x7f800000u)) { return x; }   // both +-inf
     return hi + rt_log1p(exp(lo - hi));
 }
 """
