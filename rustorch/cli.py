@@ -2,6 +2,7 @@
 
     rustorch train [--dataset digits] [--model cnn] [--epochs 15] [--device auto] ...
     rustorch info
+    rustorch serve [--dir build/web] [--port 8000] [--build]
 
 ``train`` fits a classifier with :class:`rustorch.training.Trainer`, showing a
 progress bar, then evaluates on the test split, keeps the best and last
@@ -143,6 +144,10 @@ def build_parser():
     tr.set_defaults(func=cmd_train)
     info = sub.add_parser("info", help="version, devices found and why missing ones are missing")
     info.set_defaults(func=cmd_info)
+    from rustorch import serve as _serve
+    sv = sub.add_parser("serve", help="serve the browser bundle locally (COOP/COEP, wasm MIME types)")
+    _serve.add_arguments(sv)
+    sv.set_defaults(func=_serve.cmd_serve)
     return ap
 
 

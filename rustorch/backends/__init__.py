@@ -96,7 +96,8 @@ def get(dev):
     try:
         b = _INSTANCES[key] = _load(key)
     except BackendUnavailableError as e:
-        _FAILURES[key] = str(e)
+        if not getattr(e, "transient", False):   # e.g. a browser device made later, awaited
+            _FAILURES[key] = str(e)
         raise
     return b
 
@@ -127,11 +128,13 @@ def is_emulated(device_type):
 
 
 def best_device():
-    """The device ``"auto"`` means: the first of AUTO_ORDER that loads here and
-    is real hardware (a CPU-emulated GPU is skipped), else ``cpu``."""
+    """The device ``"auto"`` means: the first of AUTO_ORDER that loads here,
+    skipping a CPU-emulated GPU where ``cpu`` runs on NumPy (which is faster;
+    in a browser, without NumPy, SwiftShader's WebGPU still beats pure Python)."""
     found = available()
+    numpy_cpu = "cpu" in found and getattr(get("cpu"), "fallback_for", None) is None
     for name in AUTO_ORDER:
-        if name in found and (name in ("cpu", "numba") or not is_emulated(name)):
+        if name in found and (name in ("cpu", "numba") or not (numpy_cpu and is_emulated(name))):
             return name
     return "cpu" if "cpu" in found else found[0]
 

@@ -65,7 +65,14 @@ class BrowserAdapter(DeviceAdapter):
                 "this browser has no WebGPU (navigator.gpu is missing): use the 'python' "
                 "device, or a browser with WebGPU enabled")
         if device is None:
-            adapter = run_sync(gpu.requestAdapter(_obj({"powerPreference": power_preference})))
+            try:
+                adapter = run_sync(gpu.requestAdapter(_obj({"powerPreference": power_preference})))
+            except UnsupportedError:
+                e = BackendUnavailableError(
+                    "the WebGPU device is created with awaits: `await rt.webgpu.init_async()` "
+                    "once first, or run Python through pyodide.runPythonAsync")
+                e.transient = True    # retried once it can be awaited
+                raise e from None
             if adapter is None:
                 raise BackendUnavailableError("navigator.gpu.requestAdapter() found no adapter")
             device = run_sync(_request_device(adapter))

@@ -150,6 +150,25 @@ def reduce_kernel(name, dtype, first, last):
 
 
 @functools.lru_cache(maxsize=None)
+def serial_kernel(name, dtype):
+    """One invocation per output (shaders/reduce_serial.wgsl): for short
+    reduced extents over many outputs."""
+    spec = _spec(name, dtype)
+    src = kernels.template("reduce_serial.wgsl").substitute(
+        enable=_enable(dtype, spec.out_dtype), TA=DTYPES[dtype][0],
+        TO=DTYPES[spec.out_dtype][0], ACC=spec.acc, WG=WG, helpers=spec.helper,
+        IDENT=spec.ident, COMBINE=spec.combine, LOAD=spec.load, INDEX=_index_helpers(),
+        FINAL=_final(spec, dtype, True))
+    return Kernel(src, 3, spec.out_dtype, WG)
+
+
+def _serial(n_out, m):
+    """Whether one invocation per output beats a workgroup per output: short
+    reductions, or moderately short ones over many outputs."""
+    return n_out > 1 and (m <= 64 or (m <= 2048 and n_out >= 4096))
+
+
+@functools.lru_cache(maxsize=None)
 def _index_helpers():
     """base()/roff() of shaders/reduce_index.wgsl, shared by both reduction families."""
     return kernels.template("reduce_index.wgsl").substitute()
@@ -295,6 +314,13 @@ def reduce(name, x, dim=None, keepdim=False):
     for n_out, m, n_chunks, kept, red, offset, last in _passes(x, dims):
         if n_out == 0:
             return GPUArray.empty(disp, out_shape, spec.out_dtype, kernel_output=True)
+        if src is x and m > 0 and _serial(n_out, m):
+            dst = GPUArray.empty(disp, out_shape, spec.out_dtype, kernel_output=True)
+            meta = _upload(disp, _info(n_out, m, 1, total_m, offset, kept, red))
+            disp.dispatch(serial_kernel(name, x.dtype), [src.storage.buffer, dst.storage.buffer, meta],
+                          n_out)
+            disp.free(meta)
+            return dst
         k = reduce_kernel(name, x.dtype, src is x, last)
         if last:
             dst = GPUArray.empty(disp, out_shape, spec.out_dtype, kernel_output=True)
