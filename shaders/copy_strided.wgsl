@@ -9,21 +9,13 @@ $enable
 @group(0) @binding(1) var<storage, read_write> out: array<$TO>;
 @group(0) @binding(2) var<storage, read> info: array<u32>;
 
+$OFFSET
 @compute @workgroup_size($WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
     let i = (wid.y * nwg.x + wid.x) * ${WG}u + lid;   // 2-D tiled grid -> linear index
     if (i >= info[0]) { return; }
-    let nd = info[1];
-    var rem = i;
-    var ia = info[2];
-    var io = info[3];
-    for (var d = nd; d > 0u; d = d - 1u) {
-        let size = info[3u + d];
-        let c = rem % size;
-        rem = rem / size;
-        ia = ia + c * info[3u + nd + d];
-        io = io + c * info[3u + 2u * nd + d];
-    }
+    let ia = rt_offset(i, 0u, 2u);
+    let io = rt_offset(i, 1u, 2u);
     out[io] = a[ia];
 }

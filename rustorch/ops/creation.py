@@ -444,7 +444,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    lin = linspace(start, end, steps, dtype=dt.float64, device=device)
+    # through the widest float the device has (float64 on the cpu, like torch)
+    lin = linspace(start, end, steps, dtype=_random.work_float(_backend(device)), device=device)
     return _finish((base ** lin).to(_dtype_or_default(dtype)), requires_grad)
 
 

@@ -831,8 +831,10 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         close = close | (isfinite(diff) & (diff <= atol + rtol * abs(b2)))
         if equal_nan:
             close = close | (isnan(a) & isnan(b2))
-    else:
-        close = close | (abs(a.double() - b2.double()) <= atol + rtol * abs(b2.double()))
+    else:   # integers compared in the widest float the device has (float64 on the cpu)
+        from ..random import work_float
+        w = work_float(a._b)
+        close = close | (abs(a.to(w) - b2.to(w)) <= atol + rtol * abs(b2.to(w)))
     return close
 
 

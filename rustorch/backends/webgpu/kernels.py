@@ -895,8 +895,15 @@ def _lookup(table, name, dtype):
     return op
 
 
+@functools.lru_cache(maxsize=None)
+def offset_helper():
+    """rt_offset() of shaders/strided_offset.wgsl, shared by the strided families."""
+    return template("strided_offset.wgsl").substitute()
+
+
 def _fill(file, ta, to, tb=None, helper="", workgroup_size=WORKGROUP_SIZE, tc=None, **kw):
     enable = "enable f16;" if dt.float16 in (ta, tb, tc, to) else ""
+    kw.setdefault("OFFSET", offset_helper())
     return template(file).substitute(
         enable=enable, TA=DTYPES[ta][0], TB=DTYPES[tb][0] if tb else "",
         TC=DTYPES[tc][0] if tc else "", TO=DTYPES[to][0],

@@ -216,10 +216,7 @@ def arange(start, stop=None, step=1, dtype=None, device=None):
         dtype = dt.float32 if builtins.any(isinstance(v, float) for v in (start, stop, step)) \
             else dt.int64
     n = builtins.max(0, math.ceil((stop - start) / step))
-    if dtype.category < 2:
-        vals = [start + i * step for i in range(n)]
-    else:
-        vals = [start + i * step for i in range(n)]
+    vals = [start + i * step for i in range(n)]
     return asarray(vals, dtype=dtype) if n else empty((0,), dtype)
 
 
