@@ -141,6 +141,17 @@ class BrowserAdapter(DeviceAdapter):
         await staging.mapAsync(js.GPUMapMode.READ)
         return self._mapped_bytes(staging, nbytes)
 
+    async def read_buffer_js_async(self, buffer, offset, nbytes):
+        """The range copied once into a fresh JS ArrayBuffer (for the JS
+        bridge: no detour through Python bytes)."""
+        js, _ = _js()
+        staging = self._staging_copy(buffer, offset, nbytes)
+        await staging.mapAsync(js.GPUMapMode.READ)
+        data = staging.getMappedRange().slice(0, nbytes)
+        staging.unmap()
+        staging.destroy()
+        return data
+
     # ------------------------------------------------ encoding
     def new_encoder(self):
         enc = self._device.createCommandEncoder()

@@ -132,8 +132,7 @@ class Dispatcher:
             data = self.adapter.read_buffer(buf, offset, nbytes)
         else:
             data = await reader(buf, offset, nbytes)
-        if self.checks:
-            self._run_checks()   # (browser: a sync read; checks are rare there)
+        await self.run_checks_async()
         return data
 
     def defer_check(self, flags, slot, report):
@@ -156,6 +155,24 @@ class Dispatcher:
             if id(flags) not in words:
                 raw = self.adapter.read_buffer(flags, 0, flags.size)
                 words[id(flags)] = memoryview(raw).cast("I")
+        self._report_checks(checks, words)
+
+    async def run_checks_async(self):
+        """``sync_checks`` awaiting the reads (the browser, without blocking)."""
+        if not self.checks:
+            return
+        self.flush()
+        reader = getattr(self.adapter, "read_buffer_async", None)
+        if reader is None:
+            return self._run_checks()
+        checks, self.checks = self.checks, []
+        words = {}
+        for flags, slot, report in checks:
+            if id(flags) not in words:
+                words[id(flags)] = memoryview(await reader(flags, 0, flags.size)).cast("I")
+        self._report_checks(checks, words)
+
+    def _report_checks(self, checks, words):
         done = {id(f): f for f, _, _ in checks}
         try:
             for flags, slot, report in checks:
