@@ -203,3 +203,24 @@ def test_the_digits_cnn_trains_on_webgpu_like_on_the_cpu(tmp_path):
     assert loss_gpu[-1] < loss_gpu[0] * 0.5
     for a, b in zip(loss_cpu, loss_gpu):
         assert abs(a - b) <= 0.05 + 0.1 * a, runs
+
+
+def test_scalar_operands_are_uploaded_once_and_never_written():
+    """``x + 1.5`` reuses one cached 0-d constant (an upload per op cost a third of
+    a small op in a browser); results and in-place ops never touch it."""
+    disp = rt.backends.get("webgpu").context.dispatcher
+    x = rt.ones(3, device="webgpu")
+    (x + 1.5).tolist()
+    n = len(disp.constants)
+    y = x + 1.5
+    y.add_(1.5)
+    x.mul_(1.5)
+    assert len(disp.constants) == n
+    assert (rt.zeros(3, device="webgpu") + 1.5).tolist() == [1.5] * 3
+    assert y.tolist() == [4.0] * 3 and x.tolist() == [1.5] * 3
+    # 0.0 and -0.0 (equal, same hash) are different constants
+    assert str((rt.ones(1, device="webgpu") * -0.0).tolist()) == "[-0.0]"
+    assert str((rt.ones(1, device="webgpu") * 0.0).tolist()) == "[0.0]"
+    rt.webgpu.empty_cache()
+    assert len(disp.constants) == 0
+    assert (x + 1.5).tolist() == [3.0] * 3

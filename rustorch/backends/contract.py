@@ -134,6 +134,11 @@ class Backend(ComposedKernels):
         """A bytes-like object of little-endian elements -> array (one copy)."""
         raise NotImplementedError
 
+    def scalar_operand(self, value, dtype):
+        """A 0-d array for a Python number that an op only reads (``x + 1``).
+        A backend whose uploads are costly may hand out a cached one."""
+        return self.from_host(value, dtype)
+
     def to_list(self, x):
         """array -> nested Python lists (or a scalar for 0-d)."""
         raise NotImplementedError

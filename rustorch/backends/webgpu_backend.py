@@ -111,6 +111,10 @@ class WebGPUBackend(Backend):
         self.check_dtype(dtype)
         return self._upload(buf, dtype, tuple(shape))
 
+    def scalar_operand(self, value, dtype):
+        self.check_dtype(dtype)
+        return self.xp.scalar(value, dtype)   # cached per device: no upload per op
+
     def _upload(self, data, dtype, shape):
         return self.array_type.from_bytes(self.context.dispatcher, data, dtype, shape)
 

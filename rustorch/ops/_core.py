@@ -117,7 +117,7 @@ def as_operand(o, like, dtype=None):
         o = _wrap_unsigned(int(o), dtype)
         d = dtype
     b = like._b
-    return make(b.from_host(py_scalar(o, d), d), b)
+    return make(b.scalar_operand(py_scalar(o, d), d), b)
 
 
 def _wrap_unsigned(v, dtype):

@@ -42,6 +42,7 @@ class Context:
 
     def empty_cache(self):
         self.dispatcher.flush()
+        self.dispatcher.constants.clear()   # their buffers go back to the pool first
         self.dispatcher.pool.empty_cache()
 
 

@@ -53,7 +53,7 @@ def tile_workgroups(n_groups, max_per_dim):
 class Dispatcher:
     __slots__ = ("adapter", "pool", "submit_every", "submits", "dispatches",
                  "_pipelines", "_encoder", "_pending", "_deferred", "live", "checks",
-                 "_arena", "_arena_data")
+                 "_arena", "_arena_data", "constants")
 
     def __init__(self, adapter, submit_every=SUBMIT_EVERY):
         self.adapter = adapter
@@ -67,6 +67,7 @@ class Dispatcher:
         self._deferred = {}      # size -> buffers to return to the pool after the next submit
         self.live = set()        # buffers owned by live arrays (see array._Storage)
         self.checks = []         # device-side checks read at the next sync (defer_check)
+        self.constants = {}      # 0-d arrays of scalar operands, reused (namespace.scalar)
         self._arena = None       # this submit's info arena buffer
         self._arena_data = bytearray()
 
@@ -200,7 +201,7 @@ class Dispatcher:
         if n_invocations == 0:
             return
         pipe = self.pipeline(kernel.source, kernel.n_bindings, kernel.read_only)
-        n_groups = -(-n_invocations // kernel.workgroup_size)
+        n_groups = -(-n_invocations // (kernel.workgroup_size * getattr(kernel, "per_thread", 1)))
         groups = tile_workgroups(n_groups, self.adapter.limits.max_workgroups_per_dim)
         info = None
         temps = []

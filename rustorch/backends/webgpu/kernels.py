@@ -821,16 +821,25 @@ _SUFFIXES = ("_int", "_uint", "_bool")
 
 
 class Kernel:
-    """Generated WGSL plus what the dispatcher needs to bind it."""
-    __slots__ = ("source", "n_bindings", "read_only", "workgroup_size", "out_dtype")
+    """Generated WGSL plus what the dispatcher needs to bind it.  ``per_thread``:
+    elements each invocation handles (the elementwise templates' EPT loop); the
+    dispatcher launches ceil(n / per_thread) invocations for n elements."""
+    __slots__ = ("source", "n_bindings", "read_only", "workgroup_size", "out_dtype", "per_thread")
 
-    def __init__(self, source, n_bindings, out_dtype, workgroup_size):
+    def __init__(self, source, n_bindings, out_dtype, workgroup_size, per_thread=1):
         self.source = source
         self.n_bindings = n_bindings
         # inputs and meta are read-only; the output (second to last) is written
         self.read_only = tuple(i != n_bindings - 2 for i in range(n_bindings))
         self.out_dtype = out_dtype
         self.workgroup_size = workgroup_size
+        self.per_thread = per_thread
+
+
+# elements per invocation in the elementwise and strided-copy templates: a
+# CPU-emulated adapter (SwiftShader in a browser, lavapipe) pays per
+# invocation, so four per invocation ran scalar elementwise ops ~2-4x faster there
+ELEMS_PER_THREAD = 4
 
 
 @functools.lru_cache(maxsize=None)
@@ -901,13 +910,36 @@ def offset_helper():
     return template("strided_offset.wgsl").substitute()
 
 
+# rt_offset() when every view is 1-D (the host flattened contiguous operands and
+# broadcast scalars: info = [n, 1, offset[k], n, stride_0, ..., stride_(k-1)]):
+# no index loop, no division per element
+_FLAT_OFFSET = ("fn rt_offset(i: u32, v: u32, k: u32) -> u32 {\n"
+                "    return info[2u + v] + i * info[3u + k + v];\n}\n")
+
+
+@functools.lru_cache(maxsize=None)
+def _flat_source(source):
+    return source.replace(offset_helper(), _FLAT_OFFSET)
+
+
+def flat_variant(kernel):
+    """``kernel`` for 1-D views only (see _FLAT_OFFSET); itself when it has no
+    rt_offset() to specialise."""
+    src = _flat_source(kernel.source)
+    if src == kernel.source:
+        return kernel
+    k = Kernel(src, kernel.n_bindings, kernel.out_dtype, kernel.workgroup_size, kernel.per_thread)
+    k.read_only = kernel.read_only
+    return k
+
+
 def _fill(file, ta, to, tb=None, helper="", workgroup_size=WORKGROUP_SIZE, tc=None, **kw):
     enable = "enable f16;" if dt.float16 in (ta, tb, tc, to) else ""
     kw.setdefault("OFFSET", offset_helper())
     return template(file).substitute(
         enable=enable, TA=DTYPES[ta][0], TB=DTYPES[tb][0] if tb else "",
         TC=DTYPES[tc][0] if tc else "", TO=DTYPES[to][0],
-        helpers=helper, WG=workgroup_size, **kw)
+        helpers=helper, WG=workgroup_size, EPT=ELEMS_PER_THREAD, **kw)
 
 
 @functools.lru_cache(maxsize=None)
@@ -919,7 +951,7 @@ def unary_kernel(name, dtype, workgroup_size=WORKGROUP_SIZE):
     src = _fill("elementwise_unary.wgsl", dtype, out, helper=op.helper,
                 workgroup_size=workgroup_size,
                 LOAD_A=_load("a", "ia", dtype, op.bool_in), EXPR=_store(expr, out))
-    return Kernel(src, 3, out, workgroup_size)
+    return Kernel(src, 3, out, workgroup_size, per_thread=ELEMS_PER_THREAD)
 
 
 def _operand_dtypes(op, dtype, n):
@@ -939,7 +971,7 @@ def binary_kernel(name, dtype, workgroup_size=WORKGROUP_SIZE):
                 workgroup_size=workgroup_size,
                 LOAD_A=_load("a", "ia", ta, op.bool_in),
                 LOAD_B=_load("b", "ib", tb, op.bool_in), EXPR=_store(expr, out))
-    return Kernel(src, 4, out, workgroup_size)
+    return Kernel(src, 4, out, workgroup_size, per_thread=ELEMS_PER_THREAD)
 
 
 @functools.lru_cache(maxsize=None)
@@ -954,7 +986,7 @@ def ternary_kernel(name, dtype, workgroup_size=WORKGROUP_SIZE):
                 workgroup_size=workgroup_size,
                 LOAD_A=_load("a", "ia", ta, False), LOAD_B=_load("b", "ib", tb, False),
                 LOAD_C=_load("c", "ic", tc, False), EXPR=_store(expr, out))
-    return Kernel(src, 5, out, workgroup_size)
+    return Kernel(src, 5, out, workgroup_size, per_thread=ELEMS_PER_THREAD)
 
 
 @functools.lru_cache(maxsize=None)
@@ -980,7 +1012,7 @@ def cast_kernel(src_dtype, dst_dtype, workgroup_size=WORKGROUP_SIZE):
     src = _fill("elementwise_unary.wgsl", src_dtype, dst_dtype, workgroup_size=workgroup_size,
                 helper=helper, LOAD_A=_load("a", "ia", src_dtype, False),
                 EXPR=_store(expr, dst_dtype))
-    return Kernel(src, 3, dst_dtype, workgroup_size)
+    return Kernel(src, 3, dst_dtype, workgroup_size, per_thread=ELEMS_PER_THREAD)
 
 
 @functools.lru_cache(maxsize=None)
@@ -990,8 +1022,7 @@ def strided_copy_kernel(dtype, workgroup_size=WORKGROUP_SIZE):
     if dtype not in DTYPES:
         check_dtype(dtype)
     src = _fill("copy_strided.wgsl", dtype, dtype, workgroup_size=workgroup_size)
-    k = Kernel(src, 3, dtype, workgroup_size)
-    return k
+    return Kernel(src, 3, dtype, workgroup_size, per_thread=ELEMS_PER_THREAD)
 
 
 # float32 binary ops whose WGSL expression is the same on vec4<f32> (no helpers)
@@ -999,10 +1030,16 @@ VEC4_BINARY = {"add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / y"}
 
 
 @functools.lru_cache(maxsize=None)
-def vec4_binary_kernel(name, workgroup_size=WORKGROUP_SIZE):
+def vec4_binary_kernel(name, workgroup_size=WORKGROUP_SIZE, a_scalar=False, b_scalar=False):
+    """A contiguous float32 binary op on vec4s; ``a_scalar`` / ``b_scalar``: that
+    operand is one element, broadcast (splatted) to every position."""
     _check_wg(workgroup_size)
-    src = template("elementwise_vec4.wgsl").substitute(EXPR=VEC4_BINARY[name],
-                                                       WG=workgroup_size)
+    forms = {False: ("vec4<f32>", "{v}[info[{k}u] + i]"), True: ("f32", "vec4<f32>({v}[info[{k}u]])")}
+    ta, xa = forms[a_scalar]
+    tb, xb = forms[b_scalar]
+    src = template("elementwise_vec4.wgsl").substitute(
+        EXPR=VEC4_BINARY[name], WG=workgroup_size, TA=ta, TB=tb,
+        X=xa.format(v="a", k=1), Y=xb.format(v="b", k=2))
     return Kernel(src, 4, dt.float32, workgroup_size)
 
 

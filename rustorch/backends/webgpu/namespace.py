@@ -10,6 +10,7 @@ function that no kernel family defines runs on the host through
 today only non-float32 ``matmul`` (integer products: exact on the host).
 """
 import builtins
+import struct
 import math
 import numbers
 
@@ -124,11 +125,27 @@ def _shape(shape):
     return tuple(int(s) for s in shape)
 
 
+_CONSTANTS_MAX = 512
+
+
 def scalar(value, dtype):
-    """A 0-d array holding one value (uploaded)."""
+    """A 0-d array holding one value, for kernels to read.  Kept per device by
+    (dtype, bit pattern): ``x + 1`` in a loop uploads its 1 once, not every
+    time (an upload and an allocation were a third of a small op's cost in a
+    browser).  Callers only ever read these arrays."""
+    disp = _disp()
+    key = (dtype, type(value), struct.pack("<d", value) if isinstance(value, float) else value)
+    cache = disp.constants
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
     hb = host.host_backend()
     h = hb.from_host(value, dtype)
-    return GPUArray.from_bytes(_disp(), hb.to_bytes(h), dtype, ())
+    arr = GPUArray.from_bytes(disp, hb.to_bytes(h), dtype, ())
+    if len(cache) >= _CONSTANTS_MAX:
+        cache.clear()
+    cache[key] = arr
+    return arr
 
 
 def empty(shape, dtype=None, device=None):

@@ -42,6 +42,8 @@ def _run(kernel, inputs, shape):
         views = [x.broadcast_to(shape) for x in inputs]
         flat = _flatten(views, n)
         meta = _meta(disp, n, (n,), flat) if flat else _meta(disp, n, shape, views)
+        if flat:
+            kernel = kernels.flat_variant(kernel)
         disp.dispatch(kernel, [x.storage.buffer for x in inputs] + [out.storage.buffer, meta], n)
         disp.free(meta)   # deferred until the dispatch is submitted
     return out
@@ -104,7 +106,8 @@ def _run_in_windows(kernel, inputs, out):
         # as the kernels (which write out[i]) need
         o = out.window(start, n)
         meta = _meta(disp, n, (n,), wins)
-        disp.dispatch(kernel, [w.storage.buffer for w in wins] + [o.storage.buffer, meta], n)
+        disp.dispatch(kernels.flat_variant(kernel),
+                      [w.storage.buffer for w in wins] + [o.storage.buffer, meta], n)
         disp.free(meta)
 
 
@@ -128,9 +131,15 @@ def binary(name, a, b, workgroup_size=kernels.WORKGROUP_SIZE):
     if a.dispatcher is not b.dispatcher:
         raise DTypeError(f"WebGPU op {name!r} got arrays from two different devices")
     shape = broadcast_shapes(a.shape, b.shape)
-    if (name in kernels.VEC4_BINARY and a.dtype is dt.float32 and a.shape == b.shape == shape
+    if (name in kernels.VEC4_BINARY and a.dtype is dt.float32
             and workgroup_size == kernels.WORKGROUP_SIZE):
-        out = _run_vec4(name, a, b)
+        out = None
+        if a.shape == b.shape == shape:
+            out = _run_vec4(name, a, b)
+        elif b.numel == 1 and a.shape == shape:      # x * 0.5: the common optimizer form
+            out = _run_vec4(name, a, b, b_scalar=True)
+        elif a.numel == 1 and b.shape == shape:      # 1 - x
+            out = _run_vec4(name, a, b, a_scalar=True)
         if out is not None:
             return out
     return _run(kernels.binary_kernel(name, a.dtype, workgroup_size), [a, b], shape)
@@ -140,27 +149,37 @@ def _aligned(x):
     return x.is_contiguous() and x.offset % 4 == 0
 
 
-def _run_vec4(name, a, b):
-    """Contiguous, 4-aligned float32 operands of one shape: four elements per
-    invocation (elementwise_vec4.wgsl), window by window past one binding."""
-    n = a.numel
-    if n == 0 or n % 4 or not (_aligned(a) and _aligned(b)):
+def _run_vec4(name, a, b, a_scalar=False, b_scalar=False):
+    """Contiguous, 4-aligned float32 operands of one shape (or one of them a
+    single element, broadcast): four elements per invocation
+    (elementwise_vec4.wgsl), window by window past one binding."""
+    full = b if a_scalar else a
+    n = full.numel
+    if n == 0 or n % 4 or not all(_aligned(x) for x, s in ((a, a_scalar), (b, b_scalar)) if not s):
         return None
-    disp = a.dispatcher
-    out = GPUArray.empty(disp, a.shape, dt.float32, kernel_output=True)
-    k = kernels.vec4_binary_kernel(name)
-    big = out.is_big() or a.is_big() or b.is_big()
+    scalars = {}
+    for key, x, is_scalar in (("a", a, a_scalar), ("b", b, b_scalar)):
+        if is_scalar:
+            scalars[key] = x.bindable()   # a window when it is an element of a huge buffer
+            if scalars[key] is None:
+                return None
+    disp = full.dispatcher
+    out = GPUArray.empty(disp, full.shape, dt.float32, kernel_output=True)
+    k = kernels.vec4_binary_kernel(name, a_scalar=a_scalar, b_scalar=b_scalar)
+    big = out.is_big() or any(x.is_big() for x, s in ((a, a_scalar), (b, b_scalar)) if not s)
     step = window_elements(disp) if big else n
     for start in range(0, n, step):
         m = min(step, n - start)
         # windows start on 256-element boundaries, so 4-aligned arrays stay aligned
-        wa, wb, wo = ((x.window(start, m) if big else x) for x in (a, b, out))
-        meta = disp.upload_words([m // 4, wa.offset // 4, wb.offset // 4])
+        wa, wb = (scalars[key] if key in scalars else x.window(start, m) if big else x
+                  for key, x in (("a", a), ("b", b)))
+        wo = out.window(start, m) if big else out
+        meta = disp.upload_words([m // 4, wa.offset if a_scalar else wa.offset // 4,
+                                  wb.offset if b_scalar else wb.offset // 4])
         disp.dispatch(k, [wa.storage.buffer, wb.storage.buffer, wo.storage.buffer, meta],
                       m // 4)
         disp.free(meta)
     return out
-
 
 
 def cast(x, dtype, workgroup_size=kernels.WORKGROUP_SIZE):
@@ -197,8 +216,10 @@ def copy_into(dst, src):
     if n == 0:
         return dst
     disp = dst.dispatcher
-    meta = _meta(disp, n, dst.shape, [src, dst])
-    disp.dispatch(kernels.strided_copy_kernel(dst.dtype),
+    flat = _flatten([src, dst], n)   # contiguous (or a scalar source): one index step
+    meta = _meta(disp, n, (n,), flat) if flat else _meta(disp, n, dst.shape, [src, dst])
+    k = kernels.strided_copy_kernel(dst.dtype)
+    disp.dispatch(kernels.flat_variant(k) if flat else k,
                   [src.storage.buffer, dst.storage.buffer, meta], n)
     disp.free(meta)
     return dst
@@ -214,7 +235,7 @@ def _copy_big(dst, src):
                          f"into {shape_str(dst.shape)})")
     disp = dst.dispatcher
     step = window_elements(disp)
-    k = kernels.strided_copy_kernel(dst.dtype)
+    k = kernels.flat_variant(kernels.strided_copy_kernel(dst.dtype))   # 1-D windows
     scalar = src.shape != dst.shape
     for start in range(0, dst.numel, step):
         n = min(step, dst.numel - start)
