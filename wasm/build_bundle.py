@@ -10,10 +10,19 @@ from any other origin:
     rustorch-loader.js, worker.js ...      the JS bridge (from web/)
     pyodide/                               the Pyodide runtime, copied from the pinned
                                            npm package (wasm/node_modules/pyodide)
+    pyodide/pyodide-lock.json              Pyodide's lock file plus entries for the three
+                                           wheels below (file_name ../wheels/..., sha256)
     wheels/                                rustorch's pure-Python wheel (WGSL shaders
                                            inside) and the micropip + packaging wheels
-    bundle.json                            the manifest the loader reads: versions and
-                                           the wheels' relative URLs and sha256 hashes
+    bundle.json                            the manifest the loader reads: versions, the
+                                           wheels' relative URLs and the lock's entries
+
+Because the lock lists rustorch, a plain ``loadPyodide({indexURL: "pyodide/"})``
+from the bundle installs it with ``await pyodide.loadPackage("rustorch")`` (a
+browser checks the download against the sha256) or ``await
+micropip.install("rustorch")`` (micropip looks in the lock first), offline;
+web/rustorch-loader.js does the former.  The entries are relative to pyodide/,
+so the bundle can be moved or served from any path.
 
 Needs ``npm ci`` in wasm/ (the Pyodide runtime) and the micropip/packaging wheels
 in build/wasm/pypi (``python wasm/build_wheel.py --fetch``, which this script runs
@@ -23,19 +32,23 @@ of the working tree in a temp dir, so concurrent builds in the checkout do not
 collide.  The output directory is replaced, so stale files never linger.
 """
 import argparse
+import email.parser
 import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import build_wheel  # noqa: E402
+import js_vendor  # noqa: E402
 
 ROOT = build_wheel.ROOT
 WEB = os.path.join(ROOT, "web")
@@ -86,6 +99,103 @@ def _side_wheels(pypi, fetch):
         raise BundleError(f"no micropip {versions.get('micropip')} wheel in {pypi} "
                           "(run `python wasm/build_wheel.py --fetch`)")
     return found
+
+
+# ---- the bundle's lock file: Pyodide's, plus micropip, packaging and rustorch
+#
+# The entries point at the bundle's wheels/ folder relative to pyodide/ (the
+# lock's base URL), so the bundle stays relocatable; Pyodide resolves them with
+# new URL(file_name, indexURL) in a browser and path.resolve under Node, and a
+# browser checks each download against its sha256 (fetch's `integrity`).
+LOCK_NAME = "pyodide-lock.json"
+LOCKED_WHEELS_DIR = "../wheels/"     # the wheels folder, seen from pyodide/
+
+
+def _canonical(name):
+    """PEP 503 name, the form the lock's keys use."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pyodide_markers(lock_info):
+    """PEP 508 environment of the Pyodide the lock describes (its `info`)."""
+    py = lock_info.get("python", "3")
+    return {"sys_platform": "emscripten", "platform_system": "Emscripten",
+            "os_name": "posix", "platform_machine": lock_info.get("arch", "wasm32"),
+            "implementation_name": "cpython", "platform_python_implementation": "CPython",
+            "python_version": ".".join(py.split(".")[:2]), "python_full_version": py,
+            "implementation_version": py, "extra": ""}
+
+
+def _requirement_class():
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:  # pip vendors it
+        from pip._vendor.packaging.requirements import Requirement
+    return Requirement
+
+
+def _wheel_metadata(z):
+    names = [n for n in z.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
+    if len(names) != 1:
+        raise BundleError(f"{z.filename}: expected one *.dist-info/METADATA, found {names}")
+    return email.parser.Parser().parsestr(z.read(names[0]).decode("utf-8"))
+
+
+def _wheel_imports(z):
+    """The wheel's top-level import names (top_level.txt, else its top folders/modules)."""
+    top = [n for n in z.namelist() if re.fullmatch(r"[^/]+\.dist-info/top_level\.txt", n)]
+    if top:
+        return sorted({ln.strip() for ln in z.read(top[0]).decode().splitlines() if ln.strip()})
+    found = set()
+    for n in z.namelist():
+        head = n.split("/")[0]
+        if head.endswith((".dist-info", ".data")):
+            continue
+        if "/" in n or head.endswith(".py"):
+            found.add(head[:-3] if head.endswith(".py") and "/" not in n else head)
+    return sorted(found)
+
+
+def lock_entry(wheel, lock):
+    """The lock-file entry of a pure-Python wheel.  ``depends`` holds the
+    requirements whose markers hold in Pyodide (rustorch's numpy is
+    ``sys_platform != 'emscripten'``, so none); each must be in the lock."""
+    requirement = _requirement_class()
+    env = _pyodide_markers(lock.get("info", {}))
+    with zipfile.ZipFile(wheel) as z:
+        meta = _wheel_metadata(z)
+        imports = _wheel_imports(z)
+    depends = []
+    for spec in meta.get_all("Requires-Dist") or []:
+        req = requirement(spec)
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        name = _canonical(req.name)
+        if name not in lock["packages"]:
+            raise BundleError(f"{os.path.basename(wheel)} needs {spec!r} in Pyodide, "
+                              f"which Pyodide's lock file does not list")
+        depends.append(name)
+    return {"name": meta["Name"], "version": meta["Version"],
+            "file_name": LOCKED_WHEELS_DIR + os.path.basename(wheel),
+            "install_dir": "site", "sha256": _sha256(wheel), "package_type": "package",
+            "imports": imports, "depends": sorted(set(depends)),
+            "unvendored_tests": False, "tool": {}}
+
+
+def write_lock(stock_lock, wheels, dest):
+    """Write ``dest``: Pyodide's lock file with an entry for each of ``wheels``
+    (replacing its micropip and packaging entries, which name wheels the npm
+    package does not ship).  Returns {name: entry} of the added entries."""
+    with open(stock_lock, encoding="utf-8") as f:
+        lock = json.load(f)
+    added = {}
+    for path in wheels:
+        entry = lock_entry(path, lock)
+        added[_canonical(entry["name"])] = entry     # keys are PEP 503 names, like Pyodide's
+    lock["packages"].update(added)
+    with open(dest, "w", encoding="utf-8") as f:
+        json.dump(lock, f, separators=(",", ":"))
+    return added
 
 
 SOURCE_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE")
@@ -146,11 +256,17 @@ def build_bundle(out=DEFAULT_OUT, wheel=None, pypi=build_wheel.PYPI, fetch=True,
             src = os.path.join(PYODIDE_DIR, f)
             if os.path.exists(src):
                 shutil.copy2(src, os.path.join(tmp, "pyodide", f))
+        # its lock file, extended in place: loadPackage("rustorch") and
+        # micropip.install("rustorch") then install from wheels/, offline
+        locked = write_lock(os.path.join(PYODIDE_DIR, LOCK_NAME),
+                            [wheels[n] for n in ("packaging", "micropip", "rustorch") if n in wheels],
+                            os.path.join(tmp, "pyodide", LOCK_NAME))
         # the pages and the JS bridge
         for f in sorted(os.listdir(WEB)):
             src = os.path.join(WEB, f)
             if os.path.isfile(src) and f.endswith(WEB_SUFFIXES):
                 shutil.copy2(src, os.path.join(tmp, f))
+        js_vendor.copy_vendor(tmp)   # TF.js for bench.html; skipped when npm lacks it
         # the training page's data set: scikit-learn's copy of Digits, where installed
         digits = _digits_csv()
         if digits:
@@ -169,6 +285,10 @@ def build_bundle(out=DEFAULT_OUT, wheel=None, pypi=build_wheel.PYPI, fetch=True,
                        for name, path in (("packaging", wheels.get("packaging")),
                                           ("micropip", wheels["micropip"]),
                                           ("rustorch", wheels["rustorch"])) if path},
+            # the lock file (relative to the bundle) and what the bundle added to it
+            "lock": {"url": "pyodide/" + LOCK_NAME,
+                     "packages": {n: {k: e[k] for k in ("version", "file_name", "sha256")}
+                                  for n, e in sorted(locked.items())}},
             "data": ["data/digits.csv.gz"] if digits else [],
             "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }

@@ -8,15 +8,22 @@ export interface RustorchBundleManifest {
   pyodide: string;
   /** the Pyodide runtime folder, relative to the bundle */
   indexURL: string;
-  /** install order: packaging, micropip, rustorch */
+  /** the wheels in the bundle (relative URLs) */
   wheels: Record<"packaging" | "micropip" | "rustorch", { url: string; sha256: string }>;
+  /** the bundle's lock file (Pyodide's plus these wheels; file_name is relative to indexURL) */
+  lock: {
+    url: string;
+    packages: Record<"packaging" | "micropip" | "rustorch", { version: string; file_name: string; sha256: string }>;
+  };
+  data: string[];
   built: string;
 }
 
 export interface LoadRustorchOptions {
   /** the Pyodide runtime folder (default: the manifest's indexURL, "pyodide/") */
   indexURL?: string;
-  /** the rustorch wheel (default: the manifest's wheels.rustorch.url) */
+  /** install this rustorch wheel with micropip by URL instead of loading the
+   * locked one with pyodide.loadPackage (default: the lock's) */
   wheelURL?: string;
   /** bundle.json (default: next to rustorch-loader.js) */
   manifestURL?: string;
@@ -31,9 +38,17 @@ export interface LoadRustorchOptions {
 }
 
 export type RustorchPyodide = PyodideAPI & {
-  rustorchBundle: { manifest: RustorchBundleManifest; indexURL: string; wheelURL: string; seconds: number };
+  rustorchBundle: {
+    manifest: RustorchBundleManifest;
+    indexURL: string;
+    /** the wheel installed (absolute URL) */
+    wheelURL: string | null;
+    /** "lock": pyodide.loadPackage("rustorch"); "url": micropip.install(wheelURL) */
+    installedFrom: "lock" | "url";
+    seconds: number;
+  };
 };
 
 export function loadManifest(manifestURL?: string): Promise<RustorchBundleManifest>;
-/** Load Pyodide, install micropip, packaging and rustorch from the bundle, import rustorch. */
+/** Load Pyodide, load micropip and rustorch from the bundle's lock file, import rustorch. */
 export function loadRustorch(options?: LoadRustorchOptions): Promise<RustorchPyodide>;

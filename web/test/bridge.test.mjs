@@ -272,3 +272,22 @@ test("rustorch.d.ts declares every Tensor method and package.json lists the modu
     for (const f of Object.values(entry)) assert.ok(fs.existsSync(path.join(ROOT, "web", f)), f);
   }
 });
+
+test("device 'webgpu' where there is none falls back to 'python' with a console notice", async () => {
+  const { RusTorch } = await import("../rustorch.js");
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (m) => warned.push(String(m));
+  let other;
+  try {
+    other = await RusTorch.load({ pyodide: rt._py, device: "webgpu" });
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(other.device, "python");
+  assert.match(other.notice, /WebGPU is not available here .*using the python device/);
+  assert.deepEqual(warned, [other.notice]);
+  assert.equal(other.tensor([1, 2]).device, "python");
+  await assert.rejects(RusTorch.load({ pyodide: rt._py, device: "no-such-device" }),
+    (e) => e instanceof RusTorchError && /no-such-device/.test(e.message));
+});
