@@ -79,12 +79,9 @@ def _normalize_key(x, key):
                 dim += kb.ndim
             elif kd.category == 1 and kd not in dt.WIDE_UNSIGNED:   # torch refuses uint16/32/64
                 n = shape[dim]
-                if k.numel():
-                    xp = k._b.xp
-                    if bool(xp.any(xp.logical_or(xp.greater_equal(k._data, n), xp.less(k._data, -n)))):
-                        bad = [v for v in k.reshape(-1).tolist() if not -n <= v < n][0]
-                        raise IndexOutOfRange(f"index {bad} is out of bounds for dimension {dim} "
-                                              f"with size {n}")
+                # raised now, or at the device's next sync (a GPU does not stop to read)
+                check_index_range(k, -n, n, lambda v, d=dim, n=n: IndexOutOfRange(
+                    f"index {v} is out of bounds for dimension {d} with size {n}"))
                 out.append(k._data)
                 dim += 1
             else:

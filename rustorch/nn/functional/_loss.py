@@ -181,10 +181,8 @@ def _torch_dtype_name(d):
                 str(d).split(".")[-1], str(d))
 
 
-def _check_targets_in_range(target, c, ignore_index):
+def _check_class_range(target, c):
     from ...ops.indexing import check_index_range
-    if ignore_index is not None and not 0 <= ignore_index < c:
-        target = target.masked_fill(target == ignore_index, 0)   # ignored: always valid
     check_index_range(target, 0, c, lambda v: E.IndexOutOfRange(f"Target {v} is out of bounds."))
 
 
@@ -197,9 +195,9 @@ def _gather_class(x, idx):
 def _nll(input, target, weight, ignore_index, reduction):
     """(per-element loss, per-element weight) of nll, ignored entries zeroed."""
     c = _class_checks(input, target, weight)
-    _check_targets_in_range(target, c, ignore_index)
     keep = target != ignore_index
     safe = _ew.where(keep, target, 0) if ignore_index is not None else target
+    _check_class_range(safe, c)   # ignored targets are 0 here: always valid
     picked = _gather_class(input, safe)
     if weight is not None:
         w = weight.gather(0, safe.reshape(-1)).reshape(tuple(safe.shape))
