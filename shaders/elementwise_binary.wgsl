@@ -12,13 +12,7 @@ $OFFSET
 @compute @workgroup_size($WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-    // each invocation takes EPT elements, a grid apart: fewer invocations (what
-    // CPU-emulated adapters pay for), reads still coalesced on a GPU
-    let g = (wid.y * nwg.x + wid.x) * ${WG}u + lid;   // 2-D tiled grid -> linear index
-    let threads = nwg.x * nwg.y * ${WG}u;
-    for (var k = 0u; k < ${EPT}u; k = k + 1u) {
-        let i = g + k * threads;
-        if (i >= info[0]) { return; }
+$EACH_ELEMENT   // opens the loop over this invocation's elements i (shaders/each_element.wgsl)
         let ia = rt_offset(i, 0u, 2u);
         let ib = rt_offset(i, 1u, 2u);
         let x = $LOAD_A;

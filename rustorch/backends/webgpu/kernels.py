@@ -933,9 +933,16 @@ def flat_variant(kernel):
     return k
 
 
+def each_element(workgroup_size):
+    """The loop head of shaders/each_element.wgsl (comment lines dropped)."""
+    text = template("each_element.wgsl").substitute(WG=workgroup_size, EPT=ELEMS_PER_THREAD)
+    return "\n".join(ln for ln in text.splitlines() if not ln.startswith("//"))
+
+
 def _fill(file, ta, to, tb=None, helper="", workgroup_size=WORKGROUP_SIZE, tc=None, **kw):
     enable = "enable f16;" if dt.float16 in (ta, tb, tc, to) else ""
     kw.setdefault("OFFSET", offset_helper())
+    kw.setdefault("EACH_ELEMENT", each_element(workgroup_size))
     return template(file).substitute(
         enable=enable, TA=DTYPES[ta][0], TB=DTYPES[tb][0] if tb else "",
         TC=DTYPES[tc][0] if tc else "", TO=DTYPES[to][0],
