@@ -143,6 +143,8 @@ export interface ModelLoadOptions {
 }
 
 export declare class RusTorch {
+  /** with { worker: true }: rustorch in a module Web Worker, every call async (rustorch-remote.d.ts) */
+  static load(options: LoadOptions & { worker: true }): Promise<import("./rustorch-remote.js").RemoteRusTorch>;
   static load(options?: LoadOptions): Promise<RusTorch>;
   readonly device: string;
   readonly version: string;
