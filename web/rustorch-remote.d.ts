@@ -2,12 +2,15 @@
 // module Web Worker (rustorch-worker.js), every call returning a Promise.
 import type {
   DType, DataTypeMap, Device, IndexKey, LoadOptions, MemoryInfo, ModelLoadOptions, NestedArray,
-  TensorOptions, TypedArray, slice,
+  TensorMethods, TensorOptions, TypedArray, slice,
 } from "./rustorch.js";
 
 /** An argument: page values, remote handles, or Promises of them (sent once resolved). */
 type Arg = unknown;
 type Op = (...args: Arg[]) => Promise<RemoteTensor>;
+
+/** The methods of Tensor, each resolving to a RemoteTensor. */
+export interface RemoteTensor extends TensorMethods<Op> {}
 
 /** A tensor living in the worker; shape, dtype and device are known on the page. */
 export declare class RemoteTensor {
@@ -39,28 +42,13 @@ export declare class RemoteTensor {
   backward(gradient?: RemoteTensor): Promise<null>;
   call(name: string, ...args: Arg[]): Promise<any>;
 
-  add: Op; sub: Op; mul: Op; div: Op; pow: Op; neg: Op; abs: Op; matmul: Op; mm: Op; bmm: Op;
-  dot: Op; remainder: Op; floorDivide: Op; maximum: Op; minimum: Op; eq: Op; ne: Op; lt: Op;
-  le: Op; gt: Op; ge: Op; logicalAnd: Op; logicalOr: Op; logicalNot: Op; where: Op; clamp: Op;
-  sign: Op; addmm: Op; lerp: Op;
-  exp: Op; log: Op; log2: Op; log1p: Op; expm1: Op; sqrt: Op; rsqrt: Op; square: Op; sin: Op;
-  cos: Op; tan: Op; tanh: Op; sigmoid: Op; relu: Op; gelu: Op; silu: Op; softplus: Op;
-  floor: Op; ceil: Op; round: Op; reciprocal: Op; softmax: Op; logSoftmax: Op; isnan: Op;
-  isfinite: Op;
-  sum: Op; mean: Op; prod: Op; amax: Op; amin: Op; argmax: Op; argmin: Op; std: Op; var: Op;
-  norm: Op; all: Op; any: Op; cumsum: Op; logsumexp: Op; argsort: Op;
   /** with { dim }: [values, indices]; without: a RemoteTensor */
   max(...args: Arg[]): Promise<any>; min(...args: Arg[]): Promise<any>;
   sort(...args: Arg[]): Promise<[RemoteTensor, RemoteTensor]>;
   topk(...args: Arg[]): Promise<[RemoteTensor, RemoteTensor]>;
-  reshape: Op; view: Op; transpose: Op; permute: Op; flatten: Op; squeeze: Op; unsqueeze: Op;
-  expand: Op; expandAs: Op; contiguous: Op; flip: Op; repeat: Op; t: Op; narrow: Op;
-  gather: Op; indexSelect: Op; maskedFill: Op; tril: Op; triu: Op;
   split(...args: Arg[]): Promise<RemoteTensor[]>; chunk(...args: Arg[]): Promise<RemoteTensor[]>;
-  detach: Op; clone: Op; to: Op; float: Op; double: Op; int: Op; long: Op; bool: Op; half: Op;
   numel(): Promise<number>; dim(): Promise<number>;
-  requiresGrad_: Op; retainGrad(): Promise<null>; zero_: Op; fill_: Op; add_: Op; sub_: Op;
-  mul_: Op; div_: Op; copy_: Op;
+  retainGrad(): Promise<null>;
 }
 
 /**

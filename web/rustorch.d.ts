@@ -47,6 +47,29 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
+/** The Tensor methods that map 1:1 onto rustorch's (TENSOR_METHODS); ``O`` is their
+ *  signature (Tensor: returns a Tensor; RemoteTensor: a Promise of one). */
+export interface TensorMethods<O> {
+  add: O; sub: O; mul: O; div: O; pow: O; neg: O; abs: O; matmul: O; mm: O; bmm: O;
+  dot: O; remainder: O; floorDivide: O; maximum: O; minimum: O; eq: O; ne: O; lt: O;
+  le: O; gt: O; ge: O; logicalAnd: O; logicalOr: O; logicalNot: O; where: O; clamp: O;
+  sign: O; addmm: O; lerp: O;
+  exp: O; log: O; log2: O; log1p: O; expm1: O; sqrt: O; rsqrt: O; square: O; sin: O;
+  cos: O; tan: O; tanh: O; sigmoid: O; relu: O; gelu: O; silu: O; softplus: O;
+  floor: O; ceil: O; round: O; reciprocal: O; softmax: O; logSoftmax: O; isnan: O;
+  isfinite: O;
+  sum: O; mean: O; prod: O; amax: O; amin: O; argmax: O; argmin: O; std: O; var: O;
+  norm: O; all: O; any: O; cumsum: O; logsumexp: O; argsort: O;
+  reshape: O; view: O; transpose: O; permute: O; flatten: O; squeeze: O; unsqueeze: O;
+  expand: O; expandAs: O; contiguous: O; flip: O; repeat: O; t: O; narrow: O;
+  gather: O; indexSelect: O; maskedFill: O; tril: O; triu: O;
+  detach: O; clone: O; to: O; float: O; double: O; int: O; long: O; bool: O; half: O;
+  requiresGrad_: O; zero_: O; fill_: O; add_: O; sub_: O; mul_: O;
+  div_: O; copy_: O;
+}
+
+export interface Tensor extends TensorMethods<Op> {}
+
 export declare class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -80,27 +103,12 @@ export declare class Tensor {
   /** any rustorch Tensor method by name (camelCase or snake_case) */
   call(name: string, ...args: unknown[]): any;
 
-  add: Op; sub: Op; mul: Op; div: Op; pow: Op; neg: Op; abs: Op; matmul: Op; mm: Op; bmm: Op;
-  dot: Op; remainder: Op; floorDivide: Op; maximum: Op; minimum: Op; eq: Op; ne: Op; lt: Op;
-  le: Op; gt: Op; ge: Op; logicalAnd: Op; logicalOr: Op; logicalNot: Op; where: Op; clamp: Op;
-  sign: Op; addmm: Op; lerp: Op;
-  exp: Op; log: Op; log2: Op; log1p: Op; expm1: Op; sqrt: Op; rsqrt: Op; square: Op; sin: Op;
-  cos: Op; tan: Op; tanh: Op; sigmoid: Op; relu: Op; gelu: Op; silu: Op; softplus: Op;
-  floor: Op; ceil: Op; round: Op; reciprocal: Op; softmax: Op; logSoftmax: Op; isnan: Op;
-  isfinite: Op;
-  sum: Op; mean: Op; prod: Op; amax: Op; amin: Op; argmax: Op; argmin: Op; std: Op; var: Op;
-  norm: Op; all: Op; any: Op; cumsum: Op; logsumexp: Op; argsort: Op;
   /** with { dim }: [values, indices]; without: a Tensor */
   max(...args: unknown[]): any; min(...args: unknown[]): any;
   sort(...args: unknown[]): [Tensor, Tensor]; topk(...args: unknown[]): [Tensor, Tensor];
-  reshape: Op; view: Op; transpose: Op; permute: Op; flatten: Op; squeeze: Op; unsqueeze: Op;
-  expand: Op; expandAs: Op; contiguous: Op; flip: Op; repeat: Op; t: Op; narrow: Op;
-  gather: Op; indexSelect: Op; maskedFill: Op; tril: Op; triu: Op;
   split(...args: unknown[]): Tensor[]; chunk(...args: unknown[]): Tensor[];
-  detach: Op; clone: Op; to: Op; float: Op; double: Op; int: Op; long: Op; bool: Op; half: Op;
   numel(): number; dim(): number;
-  requiresGrad_: Op; retainGrad(): void; zero_: Op; fill_: Op; add_: Op; sub_: Op; mul_: Op;
-  div_: Op; copy_: Op;
+  retainGrad(): void;
 }
 
 /**
