@@ -102,9 +102,33 @@ function inferDtype(values) {
   return "float32";
 }
 
+// integer dtypes: the values they hold (torch refuses to build a tensor past them)
+const INT_RANGE = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 2 ** 32 - 1], int64: [-(2 ** 63), 2 ** 63 - 1],
+};
+
+// every value fits `dtype` (and the 32-bit words a webgpu int64 lives in), or a clear error
+function checkRange(values, code, dtype) {
+  const range = INT_RANGE[dtype];
+  if (!range || values instanceof DTYPES[dtype]) return;   // a TypedArray of the dtype fits
+  const gpuInt64 = dtype === "int64" && code === "i32";
+  for (const v of values) {
+    const x = Number(v);
+    if (!Number.isFinite(x)) throw misuse(`${v} cannot be converted to ${dtype}`);
+    const t = Math.trunc(x);
+    if (t < range[0] || t > range[1]) throw misuse(`value ${v} cannot be converted to ${dtype} without overflow`);
+    if (gpuInt64 && (t < INT_RANGE.int32[0] || t > INT_RANGE.int32[1])) {
+      throw misuse(`dtype int64 value ${v} is not supported on device 'webgpu': its int64 tensors ` +
+                   "hold int32's range (WGSL has no 64-bit integers)");
+    }
+  }
+}
+
 // values (TypedArray or array) -> a TypedArray in the storage layout `code`
 function toStorage(values, code, dtype) {
   const View = VIEWS[code];
+  checkRange(values, code, dtype);
   if (code === "f16") {
     const F16 = globalThis.Float16Array;
     if (!F16) return encodeHalf(values);

@@ -291,3 +291,15 @@ test("device 'webgpu' where there is none falls back to 'python' with a console 
   await assert.rejects(RusTorch.load({ pyodide: rt._py, device: "no-such-device" }),
     (e) => e instanceof RusTorchError && /no-such-device/.test(e.message));
 });
+
+test("integer data past its dtype's range is refused, not wrapped", () => {
+  const bad = (fn, pattern) => assert.throws(fn, (e) => e instanceof RusTorchError && pattern.test(e.message));
+  bad(() => rt.tensor([200], { dtype: "int8" }), /value 200 cannot be converted to int8 without overflow/);
+  bad(() => rt.tensor([-1], { dtype: "uint8" }), /value -1 cannot be converted to uint8/);
+  bad(() => rt.tensor([2 ** 31], { dtype: "int32" }), /without overflow/);
+  bad(() => rt.tensor(new Float32Array([1e10]), { dtype: "int32" }), /without overflow/);
+  bad(() => rt.tensor([NaN], { dtype: "int16" }), /NaN cannot be converted to int16/);
+  assert.deepEqual(Array.from(rt.tensor([127, -128], { dtype: "int8" }).dataSync()), [127, -128]);
+  assert.deepEqual(Array.from(rt.tensor(new Int8Array([-5]), { dtype: "int32" }).dataSync()), [-5]);
+  assert.deepEqual(Array.from(rt.tensor([2 ** 40]).dataSync()), [2n ** 40n]);   // int64 on python
+});
