@@ -10,60 +10,42 @@ from ... import _dtype as dt
 from . import kernels
 from .array import GPUArray
 
-_LOAD_A = {
-    # A row-major (M x K): 128 rows x 2 k-quads; transposed into As[k][m]
-    False: """{
+# One slice load of an operand into workgroup memory, written once for both: A
+# (rows m, tile start row0, bound M) and B (columns n, col0, N) mirror each other.
+# Stored with K innermost (A row-major, B transposed): 128 rows x 2 k-quads,
+# transposed into the k-major tile.
+_LOAD_TRANSPOSING = """{{
             let r = e / KQ;
             let kq = e % KQ;
-            let gr = row0 + r;
+            let gr = {start} + r;
             let gk = k0 + kq * 4u;
             var v = vec4<f32>(0.0);
-            if (gr < M && gk < K) { v = a[oa + (gr * K + gk) / 4u]; }
-            let m4 = r / 4u;
-            let mc = r % 4u;
-            As[(kq * 4u) * 32u + m4][mc] = v.x;
-            As[(kq * 4u + 1u) * 32u + m4][mc] = v.y;
-            As[(kq * 4u + 2u) * 32u + m4][mc] = v.z;
-            As[(kq * 4u + 3u) * 32u + m4][mc] = v.w;
-        }""",
-    # A stored transposed (K x M): 8 k-rows x 32 m-quads, copied as they are
-    True: """{
+            if (gr < {extent} && gk < K) {{ v = {src}[{off} + (gr * K + gk) / 4u]; }}
+            let r4 = r / 4u;
+            let rc = r % 4u;
+            {dst}[(kq * 4u) * 32u + r4][rc] = v.x;
+            {dst}[(kq * 4u + 1u) * 32u + r4][rc] = v.y;
+            {dst}[(kq * 4u + 2u) * 32u + r4][rc] = v.z;
+            {dst}[(kq * 4u + 3u) * 32u + r4][rc] = v.w;
+        }}"""
+# Stored k-major (A transposed, B row-major): 8 k-rows x 32 quads, copied as they are.
+_LOAD_DIRECT = """{{
             let k = e / 32u;
-            let mq = e % 32u;
+            let q = e % 32u;
             let gk = k0 + k;
-            let gm = row0 + mq * 4u;
+            let g = {start} + q * 4u;
             var v = vec4<f32>(0.0);
-            if (gk < K && gm < M) { v = a[oa + (gk * M + gm) / 4u]; }
-            As[k * 32u + mq] = v;
-        }""",
-}
-_LOAD_B = {
-    # B row-major (K x N): 8 k-rows x 32 n-quads
-    False: """{
-            let k = e / 32u;
-            let nq = e % 32u;
-            let gk = k0 + k;
-            let gn = col0 + nq * 4u;
-            var v = vec4<f32>(0.0);
-            if (gk < K && gn < N) { v = b[ob + (gk * N + gn) / 4u]; }
-            Bs[k * 32u + nq] = v;
-        }""",
-    # B stored transposed (N x K): 128 n-rows x 2 k-quads, transposed into Bs[k][n]
-    True: """{
-            let n = e / KQ;
-            let kq = e % KQ;
-            let gn = col0 + n;
-            let gk = k0 + kq * 4u;
-            var v = vec4<f32>(0.0);
-            if (gn < N && gk < K) { v = b[ob + (gn * K + gk) / 4u]; }
-            let n4 = n / 4u;
-            let nc = n % 4u;
-            Bs[(kq * 4u) * 32u + n4][nc] = v.x;
-            Bs[(kq * 4u + 1u) * 32u + n4][nc] = v.y;
-            Bs[(kq * 4u + 2u) * 32u + n4][nc] = v.z;
-            Bs[(kq * 4u + 3u) * 32u + n4][nc] = v.w;
-        }""",
-}
+            if (gk < K && g < {extent}) {{ v = {src}[{off} + (gk * {extent} + g) / 4u]; }}
+            {dst}[k * 32u + q] = v;
+        }}"""
+
+
+def _load(operand, k_major):
+    """The LOAD_A / LOAD_B text of matmul_vec4.wgsl for ``operand`` "a" or "b"
+    stored k-major (A transposed, B row-major) or with K innermost."""
+    names = dict(src="a", dst="As", start="row0", extent="M", off="oa") if operand == "a" else \
+        dict(src="b", dst="Bs", start="col0", extent="N", off="ob")
+    return (_LOAD_DIRECT if k_major else _LOAD_TRANSPOSING).format(**names)
 
 
 BK = 16   # K slice: 16 halves the barriers of 8 and fills the portable 16 KiB
@@ -73,7 +55,7 @@ BK = 16   # K slice: 16 halves the barriers of 8 and fills the portable 16 KiB
 def vec4_kernel(a_transposed, b_transposed, bk=None):
     bk = bk or BK
     src = kernels.template("matmul_vec4.wgsl").substitute(
-        LOAD_A=_LOAD_A[a_transposed], LOAD_B=_LOAD_B[b_transposed], BK=bk, TILE=bk * 32)
+        LOAD_A=_load("a", a_transposed), LOAD_B=_load("b", not b_transposed), BK=bk, TILE=bk * 32)
     return kernels.Kernel(src, 4, dt.float32, 256)
 
 
